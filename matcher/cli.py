@@ -1,0 +1,292 @@
+"""``soliris``: the command line for newcomers and coordinators (a thin layer over the engine).
+
+Exit codes: 0 success, 1 a problem with the input or the registry (explained on stderr),
+2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from matcher import __version__
+from matcher.engine import Matcher
+from matcher.errors import SolirisError, ValidationError
+from matcher.formats import FORMATS, detect_format, dump_profiles
+from matcher.profile import KINDS, ActorProfile
+from matcher.progress import ProgressBar
+from matcher.ranking import Match
+from matcher.reasons import LANGS, kind_label
+from matcher.settings import Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="soliris",
+        description="Soliris Match: find partners among the actors of international solidarity "
+                    "in Brussels (communes, NGOs, associations, diaspora organisations...).",
+        epilog="Environment: SOLIRIS_DB (registry path), SOLIRIS_MODEL (encoder), "
+               "SOLIRIS_THREADS. See README.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"soliris {__version__}")
+    parser.add_argument("--db", metavar="PATH", help="registry database (default: $SOLIRIS_DB "
+                        "or ~/.local/share/soliris/soliris.db)")
+    parser.add_argument("--model", metavar="NAME", help="encoder: use (default), e5, minilm, "
+                        "or a sentence-transformers model name or folder ($SOLIRIS_MODEL)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("import", help="import profiles from .jsonl, .json or .csv (all or "
+                       "nothing; upsert by id)")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", choices=FORMATS, help="override the format given by the "
+                   "file extension")
+
+    p = sub.add_parser("export", help="write every profile as JSONL (default) or CSV")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    p.add_argument("--out", type=Path, help="file to write (default: standard output)")
+
+    p = sub.add_parser("list", help="list actors")
+    p.add_argument("--kind", choices=KINDS)
+    p.add_argument("--country", metavar="CC", help="partner country (code or name)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+
+    p = sub.add_parser("show", help="show one actor's profile")
+    p.add_argument("id")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("remove", help="remove an actor from the registry")
+    p.add_argument("id")
+
+    p = sub.add_parser("match", help="find partners for an initiative described in TEXT")
+    p.add_argument("text", help="the initiative, in French, Dutch or English")
+    _ranking_options(p)
+    p.add_argument("--exclude", action="append", default=[], metavar="ID",
+                   help="leave this actor out (repeatable)")
+
+    p = sub.add_parser("suggest", help="suggest partners for a registered actor")
+    p.add_argument("id")
+    _ranking_options(p)
+
+    p = sub.add_parser("serve", help="start the HTTP service and web page")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+    p = sub.add_parser("keys", help="manage coordinator API keys")
+    keys = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys.add_parser("create", help="create a key and print it once").add_argument("name")
+    keys.add_parser("list", help="list keys (never their secret)")
+    keys.add_parser("revoke", help="revoke a key").add_argument("name")
+
+    p = sub.add_parser("report", help="write the platform matching report (HTML, CSV, JSON)")
+    p.add_argument("--out", type=Path, help="output folder (default: $SOLIRIS_REPORT_DIR or "
+                   "reports/latest)")
+    p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5)")
+    p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
+    return parser
+
+
+def _ranking_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--top", type=int, default=10, help="number of results (default 10)")
+    p.add_argument("--kind", action="append", default=[], choices=KINDS,
+                   help="only actors of this kind (repeatable)")
+    p.add_argument("--country", action="append", default=[], metavar="CC",
+                   help="only actors working in this country, code or name (repeatable)")
+    p.add_argument("--json", action="store_true", help="print exactly one JSON array of "
+                   "results, best first")
+    p.add_argument("--lang", choices=LANGS, default="en", help="language of the reasons")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env().with_(db_path=args.db, model=args.model)
+        return _run(args, Matcher(settings))
+    except ValidationError as exc:
+        print(f"soliris: error: {len(exc.issues)} problem(s) found; nothing was changed:",
+              file=sys.stderr)
+        for issue in exc.issues:
+            print(f"  {issue.describe()}", file=sys.stderr)
+        return 1
+    except SolirisError as exc:
+        print(f"soliris: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `soliris export | head`
+        return 0
+    except KeyboardInterrupt:
+        print("soliris: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, matcher: Matcher) -> int:
+    command = args.command
+    if command == "import":
+        return _import(args, matcher)
+    if command == "export":
+        text = dump_profiles([a.profile for a in matcher.store.all()], args.format)
+        if args.out:
+            tmp = args.out.with_name(args.out.name + ".tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(args.out)
+            print(f"wrote {matcher.store.count()} profiles to {args.out}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    if command == "list":
+        page = matcher.list(kind=args.kind, country=args.country)
+        if args.json:
+            print(json.dumps([a.profile.to_dict(private=False) for a in page.items],
+                             ensure_ascii=False, indent=2))
+        else:
+            _print_list([a.profile for a in page.items])
+        return 0
+    if command == "show":
+        stored = matcher.get(args.id)
+        if args.json:
+            print(json.dumps(stored.profile.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            _print_profile(stored.profile)
+        return 0
+    if command == "remove":
+        matcher.remove(args.id)
+        print(f"removed '{args.id}'", file=sys.stderr)
+        return 0
+    if command in ("match", "suggest"):
+        if command == "match":
+            results = matcher.match(args.text, top=args.top, kinds=args.kind,
+                                    countries=args.country, exclude=args.exclude)
+        else:
+            results = matcher.suggest(args.id, top=args.top, kinds=args.kind,
+                                      countries=args.country)
+        if args.json:
+            print(json.dumps([m.to_dict(args.lang) for m in results], ensure_ascii=False,
+                             indent=2))
+        else:
+            _print_matches(results, args.lang)
+        return 0
+    if command == "serve":
+        return _serve(args, matcher)
+    if command == "keys":
+        return _keys(args, matcher)
+    if command == "report":
+        return _report(args, matcher)
+    raise AssertionError(command)  # argparse only lets known commands through
+
+
+def _import(args: argparse.Namespace, matcher: Matcher) -> int:
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise ValidationError([_file_issue(args.file, exc)]) from exc
+    fmt = args.format or detect_format(args.file.name)
+    summary = matcher.import_bytes(data, fmt, ProgressBar("embedding"))
+    print(f"imported {args.file}: {summary.created} created, {summary.updated} updated, "
+          f"{summary.unchanged} unchanged ({matcher.store.count()} actors in "
+          f"{matcher.settings.db_path})", file=sys.stderr)
+    return 0
+
+
+def _file_issue(path: Path, exc: OSError):  # noqa: ANN202 - tiny local helper
+    from matcher.errors import Issue
+
+    return Issue(f"cannot read '{path}': {exc.strerror or exc}")
+
+
+def _serve(args: argparse.Namespace, matcher: Matcher) -> int:
+    import uvicorn
+
+    from matcher.errors import ConfigError
+
+    if not 0 < args.port < 65536:
+        raise ConfigError(f"--port {args.port} is not a TCP port (1-65535)")
+    print(f"Soliris Match serving http://{args.host}:{args.port}/ "
+          f"(API docs: http://{args.host}:{args.port}/docs; registry "
+          f"{matcher.settings.db_path}, {matcher.store.count()} actors)", file=sys.stderr)
+    # The service is named by string so that the engine package never imports the web layer.
+    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
+                log_level="info")
+    return 0
+
+
+def _keys(args: argparse.Namespace, matcher: Matcher) -> int:
+    from matcher import keys
+
+    if args.keys_command == "create":
+        secret = keys.create_key(matcher.store, args.name)
+        print(secret)
+        print(f"created key '{args.name}'; it is shown only once: send it as "
+              "'Authorization: Bearer <key>'", file=sys.stderr)
+    elif args.keys_command == "list":
+        for info in keys.list_keys(matcher.store):
+            state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
+            print(f"{info.name}\tcreated {info.created_at}\t{state}")
+    else:
+        keys.revoke_key(matcher.store, args.name)
+        print(f"revoked key '{args.name}'", file=sys.stderr)
+    return 0
+
+
+def _report(args: argparse.Namespace, matcher: Matcher) -> int:
+    from matcher.report import write_report
+
+    out = args.out or matcher.settings.report_dir
+    result = write_report(matcher, out, top=args.top, lang=args.lang,
+                          progress=ProgressBar("report"))
+    for path in result.paths:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _width() -> int:
+    return shutil.get_terminal_size((110, 24)).columns
+
+
+def _print_list(profiles: list[ActorProfile]) -> None:
+    if not profiles:
+        print("no actor matches", file=sys.stderr)
+        return
+    id_width = max(len(p.id) for p in profiles)
+    for p in profiles:
+        countries = ",".join(p.countries)
+        line = f"{p.id:<{id_width}}  {p.kind:<16} {countries:<12} {p.name}"
+        print(line[: _width()])
+    print(f"{len(profiles)} actor(s)", file=sys.stderr)
+
+
+def _print_profile(p: ActorProfile) -> None:
+    rows = [("id", p.id), ("name", p.name), ("kind", p.kind),
+            ("languages", ", ".join(p.languages)), ("countries", ", ".join(p.countries)),
+            ("themes", ", ".join(p.themes)), ("commune", p.commune), ("website", p.website),
+            ("contact_email", p.contact_email), ("description", p.description),
+            ("offers", p.offers), ("needs", p.needs)]
+    width = max(40, _width() - 16)
+    for key, value in rows:
+        if value:
+            wrapped = textwrap.wrap(value, width) or [""]
+            print(f"{key:<14}  {wrapped[0]}")
+            for more in wrapped[1:]:
+                print(f"{'':<14}  {more}")
+
+
+def _print_matches(results: list[Match], lang: str) -> None:
+    if not results:
+        print("no actor matches these filters", file=sys.stderr)
+        return
+    width = _width()
+    for rank, match in enumerate(results, start=1):
+        p = match.profile
+        print(f"{rank:>2}. {match.score:.3f}  {p.name}  [{kind_label(p.kind, lang)}; {p.id}]"
+              [:width])
+        parts = "  ".join(f"{k} {v:+.2f}" for k, v in match.parts.items())
+        print(f"      {parts}")
+        for reason in match.reasons:
+            for i, line in enumerate(textwrap.wrap(reason.render(lang), width - 10)):
+                print(f"      {'- ' if i == 0 else '  '}{line}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

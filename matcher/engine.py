@@ -1,0 +1,225 @@
+"""The engine facade used by every front end: registry operations and ranking.
+
+``Matcher`` owns the store, the (lazily loaded) encoder and the in-memory index. The index is
+rebuilt from the store whenever the registry's revision changes, so a profile written by any
+process is matched on at the next request; unchanged texts come from the embedding cache.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
+from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
+from matcher.formats import parse_profiles
+from matcher.index import Index, build_index, embed_field, places_of, profile_places
+from matcher.places import fold, gazetteer
+from matcher.profile import KINDS, ActorProfile
+from matcher.ranking import Filters, Match, Query, Weights, rank
+from matcher.settings import Settings
+from matcher.store import Store, StoredActor, UpsertSummary
+from matcher.text import profile_passages, split_passages
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[StoredActor]
+    total: int
+
+
+class Matcher:
+    """Registry + encoder + ranking. Thread-safe; load the model once per process."""
+
+    def __init__(self, settings: Settings | None = None, *, encoder: Encoder | None = None,
+                 store: Store | None = None, weights: Weights | None = None):
+        self.settings = settings or Settings.from_env()
+        self.store = store or Store(self.settings.db_path)
+        self.weights = weights or Weights()
+        self._raw_encoder = encoder
+        self._encoder: CachedEncoder | None = None
+        self._index: Index | None = None
+        self._revision: int | None = None
+        self._lock = threading.RLock()
+
+    # -- model and index ----------------------------------------------------------------
+    @property
+    def encoder(self) -> CachedEncoder:
+        with self._lock:
+            if self._encoder is None:
+                raw = self._raw_encoder or load_encoder(self.settings.model,
+                                                        self.settings.threads)
+                self._encoder = CachedEncoder(raw, self.store)
+            return self._encoder
+
+    @property
+    def model_name(self) -> str:
+        return self.encoder.name
+
+    def index(self, progress: Progress | None = None) -> Index:
+        """The index of the current registry (rebuilt only when the registry changed)."""
+        with self._lock:
+            revision = self.store.revision()
+            if self._index is None or revision != self._revision:
+                profiles = [a.profile for a in self.store.all()]
+                self._index = build_index(profiles, self.encoder, progress)
+                self._revision = revision
+            return self._index
+
+    # -- registry -------------------------------------------------------------------------
+    def import_bytes(self, data: bytes, fmt: str, progress: Progress | None = None
+                     ) -> UpsertSummary:
+        """Validate a whole file, then upsert all of it (nothing is written on any error)."""
+        return self.upsert(parse_profiles(data, fmt), progress)
+
+    def upsert(self, profiles: Sequence[ActorProfile], progress: Progress | None = None
+               ) -> UpsertSummary:
+        """Write profiles by id, then embed whatever text is new (cached for next time)."""
+        summary = self.store.upsert(profiles)
+        self.index(progress)
+        return summary
+
+    def create(self, profile: ActorProfile) -> StoredActor:
+        if not self.store.insert_new(profile):
+            raise ConflictError(f"an actor with id '{profile.id}' already exists")
+        self.index()
+        return self.store.get(profile.id)
+
+    def replace(self, profile: ActorProfile) -> StoredActor:
+        self.store.get(profile.id)
+        self.upsert([profile])
+        return self.store.get(profile.id)
+
+    def remove(self, actor_id: str) -> None:
+        self.store.delete(actor_id)
+
+    def get(self, actor_id: str) -> StoredActor:
+        return self.store.get(actor_id)
+
+    def list(self, kind: str | None = None, country: str | None = None, q: str | None = None,
+             limit: int | None = None, offset: int = 0) -> Page:
+        """Actors by id, filtered by kind, partner country (code or name) and a text search."""
+        if kind is not None and kind not in KINDS:
+            raise ValidationError([Issue(f"'{kind}' is not a known kind (allowed: "
+                                         f"{', '.join(KINDS)})", field="kind", value=kind)])
+        code = self.country_code(country, "country") if country else None
+        needle = fold(q) if q else ""
+        items = []
+        for actor in self.store.all():
+            profile = actor.profile
+            if kind and profile.kind != kind:
+                continue
+            if code and code not in profile_places(profile).countries:
+                continue
+            if needle and needle not in fold(" ".join([profile.id, profile.name,
+                                                       profile.description,
+                                                       " ".join(profile.themes)])):
+                continue
+            items.append(actor)
+        end = None if limit is None else offset + limit
+        return Page(items[offset:end], len(items))
+
+    @staticmethod
+    def country_code(value: str, fieldname: str = "countries") -> str:
+        code = gazetteer().country_code(value)
+        if code is None:
+            raise ValidationError([Issue(
+                f"'{value}' is not a known country (use an ISO 3166-1 code such as CD, MA, SN "
+                "or a name in French, Dutch or English)", field=fieldname, value=value)])
+        return code
+
+    # -- matching ------------------------------------------------------------------------
+    def match(self, text: str, top: int = 10, kinds: Iterable[str] = (),
+              countries: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Match]:
+        """Actors to involve in the initiative described by ``text`` (any language)."""
+        self._check_text(text, "text")
+        filters = self._filters(top, kinds, countries, exclude)
+        return rank(self.index(), self.text_query(text), filters, top, self.weights)
+
+    def suggest(self, actor_id: str, top: int = 10, kinds: Iterable[str] = (),
+                countries: Iterable[str] = ()) -> list[Match]:
+        """Partners for a registered actor (the actor itself is never suggested)."""
+        index = self.index()
+        row = index.row_of.get(actor_id)
+        if row is None:
+            raise NotFoundError("actor", actor_id)
+        filters = self._filters(top, kinds, countries, [actor_id])
+        return rank(index, self.actor_query(index, row), filters, top, self.weights)
+
+    def suggest_for(self, profile: ActorProfile, top: int = 10, kinds: Iterable[str] = (),
+                    countries: Iterable[str] = ()) -> list[Match]:
+        """Partners for a draft profile that is not saved (a newcomer trying the platform)."""
+        filters = self._filters(top, kinds, countries, [profile.id])
+        return rank(self.index(), self.profile_query(profile), filters, top, self.weights)
+
+    def text_query(self, text: str) -> Query:
+        passages = split_passages(text) or [text.strip()]
+        vectors = self.encoder.encoder.encode([text.strip(), *passages], "query")
+        whole = vectors[0]
+        return Query(vector=whole, passage_vectors=vectors[1:], places=places_of([text]),
+                     need_vector=whole)
+
+    def actor_query(self, index: Index, row: int) -> Query:
+        profile = index.profiles[row]
+        return Query(
+            vector=index.profile_vectors[row],
+            passage_vectors=index.passages(row).astype(np.float32),
+            places=index.places[row],
+            need_vector=index.need_vectors[row].astype(np.float32)
+            if index.has_need[row] else None,
+            offer_vector=index.offer_vectors[row].astype(np.float32)
+            if index.has_offer[row] else None,
+            kind=profile.kind,
+            themes=frozenset(fold(t) for t in profile.themes),
+        )
+
+    def profile_query(self, profile: ActorProfile) -> Query:
+        # Drafts are not saved: embed without writing to the cache.
+        encoder = CachedEncoder(self.encoder.encoder, None)
+        passages = profile_passages(profile)
+        vectors = encoder.encode([p for _, p in passages], "passage")
+        offers = embed_field(encoder, [profile.offers])[0] if profile.offers else None
+        needs = embed_field(encoder, [profile.needs])[0] if profile.needs else None
+        return Query(
+            vector=normalise_rows(vectors.mean(axis=0, keepdims=True))[0],
+            passage_vectors=vectors, places=profile_places(profile), need_vector=needs,
+            offer_vector=offers, kind=profile.kind,
+            themes=frozenset(fold(t) for t in profile.themes),
+        )
+
+    # -- input checks ---------------------------------------------------------------------
+    def _check_text(self, text: object, fieldname: str) -> None:
+        if not isinstance(text, str) or not text.strip():
+            raise ValidationError([Issue("is empty: describe the initiative in a few sentences",
+                                         field=fieldname)])
+        if len(text) > self.settings.max_text_chars:
+            raise ValidationError([Issue(
+                f"is {len(text)} characters long; the limit is {self.settings.max_text_chars}",
+                field=fieldname)])
+
+    def _filters(self, top: int, kinds: Iterable[str], countries: Iterable[str],
+                 exclude: Iterable[str]) -> Filters:
+        issues = []
+        if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= \
+                self.settings.max_top:
+            issues.append(Issue(f"must be a whole number from 1 to {self.settings.max_top}, "
+                                f"got {top!r}", field="top", value=top))
+        kinds = list(kinds)
+        for kind in kinds:
+            if kind not in KINDS:
+                issues.append(Issue(f"'{kind}' is not a known kind (allowed: "
+                                    f"{', '.join(KINDS)})", field="kinds", value=kind))
+        codes = []
+        for country in countries:
+            try:
+                codes.append(self.country_code(country))
+            except ValidationError as exc:
+                issues.extend(exc.issues)
+        if issues:
+            raise ValidationError(issues)
+        return Filters(frozenset(kinds), frozenset(codes), frozenset(exclude))

@@ -1,0 +1,168 @@
+"""Partner countries and places: normalise names typed by users, detect places in free text.
+
+Country names come from ISO 3166-1 in English, French and Dutch (``resources/countries.csv``,
+derived from github.com/stefangabos/world_countries, CC BY-SA 4.0; see shared
+``country-names-iso3166/SOURCE.md``) plus common Belgian usages ("RDC", "DR Congo",
+"Congo" for the Democratic Republic of the Congo). Towns and regions where Brussels actors
+work (``resources/places.csv``) map to their country so that "Kintambo" or "Mbour" in a
+description counts as DR Congo or Senegal.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+# Belgian and common usages the ISO lists lack. "Congo" alone means the DRC in Belgium.
+_EXTRA_ALIASES: dict[str, str] = {
+    "rdc": "CD", "rd congo": "CD", "dr congo": "CD", "drc": "CD", "congo rdc": "CD",
+    "congo kinshasa": "CD", "republique democratique du congo": "CD",
+    "democratic republic of the congo": "CD", "democratic republic of congo": "CD",
+    "democratische republiek congo": "CD", "congo": "CD", "kongo": "CD", "zaire": "CD",
+    "congo brazzaville": "CG", "republic of the congo": "CG",
+    "palestine": "PS", "palestina": "PS", "palestinian territories": "PS",
+    "territoires palestiniens": "PS", "territoire palestinien occupe": "PS",
+    "territoires palestiniens occupes": "PS", "bezette palestijnse gebieden": "PS",
+    "palestijnse gebieden": "PS", "usa": "US", "etats unis": "US", "vs": "US",
+    "united states": "US", "uk": "GB", "united kingdom": "GB", "great britain": "GB",
+    "bolivia": "BO", "bolivie": "BO", "venezuela": "VE", "iran": "IR", "syria": "SY",
+    "syrie": "SY", "tanzania": "TZ", "tanzanie": "TZ", "vietnam": "VN",
+    "laos": "LA", "russia": "RU", "russie": "RU", "rusland": "RU", "south korea": "KR",
+    "coree du sud": "KR", "zuid korea": "KR", "ivory coast": "CI", "cote d ivoire": "CI",
+    "ivoorkust": "CI", "cap vert": "CV", "kaapverdie": "CV", "cape verde": "CV",
+    "turkiye": "TR", "turkije": "TR", "turquie": "TR", "moldova": "MD", "moldavie": "MD",
+    "swaziland": "SZ", "macedonia": "MK", "guinee": "GN", "guinea": "GN",
+    "guinee conakry": "GN", "guinea conakry": "GN",
+}
+
+# Names that are also ordinary words or first names: accepted in the structured field but not
+# detected in free text (a French "Maurice" is usually a person, "Chad" a first name).
+_NOT_IN_TEXT = {
+    "maurice", "chad", "jersey", "man", "georgia", "jordan", "guernsey", "niue", "tchad",
+    "turkey", "china", "panama", "bonaire", "aruba", "curacao", "wallis et futuna",
+    "belgique", "belgie", "belgium", "vs", "uk", "usa", "samoa", "grenada", "dominica",
+}
+# Brussels itself is where every actor sits; it is never a partner country found in text.
+_TEXT_EXCLUDED_COUNTRIES = {"BE"}
+
+
+def fold(text: str) -> str:
+    """Case-fold, strip accents and punctuation, collapse spaces (for matching names)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", no_marks).split())
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name_en: str
+    name_fr: str
+    name_nl: str
+
+    def name(self, lang: str = "en") -> str:
+        return {"fr": self.name_fr, "nl": self.name_nl}.get(lang, self.name_en)
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A country or town named in free text, with the country it stands for."""
+
+    country: str
+    label: str
+    is_town: bool
+
+
+class Gazetteer:
+    """Country and place names in FR/NL/EN, with lookup and free-text detection."""
+
+    def __init__(self) -> None:
+        self.countries: dict[str, Country] = {}
+        self._aliases: dict[str, str] = {}
+        text = resources.files("matcher.resources").joinpath("countries.csv").read_text("utf-8")
+        for row in csv.DictReader(text.splitlines()):
+            code = row["alpha2"].upper()
+            self.countries[code] = Country(code, _short(row["name_en"]), row["name_fr"],
+                                           row["name_nl"])
+            for name in (row["name_en"], row["name_fr"], row["name_nl"], row["iso_name_fr"],
+                         _short(row["name_en"])):
+                key = fold(re.sub(r"\(.*?\)", "", name))
+                if key:
+                    self._aliases.setdefault(key, code)
+                self._aliases.setdefault(fold(name), code)
+        for alias, code in _EXTRA_ALIASES.items():
+            self._aliases[fold(alias)] = code
+        self._places: dict[str, tuple[str, str]] = {}
+        text = resources.files("matcher.resources").joinpath("places.csv").read_text("utf-8")
+        for row in csv.DictReader(text.splitlines()):
+            self._places[fold(row["name"])] = (row["alpha2"].upper(), row["label"])
+        extra = {fold(a) for a in _EXTRA_ALIASES}
+        terms = [a for a, c in self._aliases.items()
+                 if (len(a) >= 4 or a in extra) and a not in _NOT_IN_TEXT
+                 and c not in _TEXT_EXCLUDED_COUNTRIES]
+        terms += list(self._places)
+        terms.sort(key=len, reverse=True)
+        self._pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b")
+
+    def country_code(self, value: str) -> str | None:
+        """Return the ISO alpha-2 code for a code or a FR/NL/EN name, or ``None``."""
+        raw = value.strip()
+        if len(raw) == 2 and raw.isalpha() and raw.upper() in self.countries:
+            return raw.upper()
+        if len(raw) == 3 and raw.isalpha() and raw.upper() in _ALPHA3:
+            return _ALPHA3[raw.upper()]
+        return self._aliases.get(fold(raw))
+
+    def detect(self, text: str) -> list[PlaceMention]:
+        """Countries and towns named in ``text``, in order of first mention, no repeats."""
+        seen: set[tuple[str, str]] = set()
+        found: list[PlaceMention] = []
+        for match in self._pattern.finditer(fold(text)):
+            term = match.group(1)
+            if term in self._places:
+                code, label = self._places[term]
+                mention = PlaceMention(code, label, True)
+            else:
+                code = self._aliases[term]
+                mention = PlaceMention(code, self.countries[code].name_en, False)
+            key = (mention.country, mention.label)
+            if key not in seen:
+                seen.add(key)
+                found.append(mention)
+        return found
+
+    def name(self, code: str, lang: str = "en") -> str:
+        country = self.countries.get(code)
+        return country.name(lang) if country else code
+
+
+def _short(name_en: str) -> str:
+    """Readable English short name: 'Congo, Democratic Republic of the' -> 'Democratic Republic
+    of the Congo'; 'Palestine, State of' -> 'Palestine'; 'Bolivia (Plurinational State of)' ->
+    'Bolivia'."""
+    name = re.sub(r"\s*\(.*?\)", "", name_en)
+    if name.endswith(", State of"):
+        name = name[: -len(", State of")]
+    if ", " in name:
+        head, tail = name.split(", ", 1)
+        name = f"{tail} {head}"
+    return name.strip()
+
+
+def _load_alpha3() -> dict[str, str]:
+    text = resources.files("matcher.resources").joinpath("countries.csv").read_text("utf-8")
+    rows = csv.DictReader(text.splitlines())
+    return {row["alpha3"].upper(): row["alpha2"].upper() for row in rows}
+
+
+_ALPHA3 = _load_alpha3()
+
+
+@lru_cache(maxsize=1)
+def gazetteer() -> Gazetteer:
+    """The process-wide gazetteer (built once, about 20 ms)."""
+    return Gazetteer()

@@ -1,0 +1,189 @@
+"""The actor profile: its fields, their limits and the validation of raw records."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from matcher.errors import Issue, ValidationError
+from matcher.places import gazetteer
+from matcher.settings import MAX_TEXT_CHARS
+
+KINDS: tuple[str, ...] = (
+    "commune", "advisory_council", "ngo", "association", "diaspora", "regional_body",
+    "expert", "other",
+)
+REQUIRED = ("id", "name", "kind", "description")
+LIST_FIELDS = ("languages", "countries", "themes")
+TEXT_FIELDS = ("offers", "needs", "commune", "website", "contact_email")
+ALL_FIELDS = REQUIRED + LIST_FIELDS + TEXT_FIELDS
+PRIVATE_FIELDS = ("contact_email",)
+
+MAX_NAME_CHARS = 200
+MAX_SHORT_CHARS = 500
+MAX_LIST_ITEMS = 50
+MAX_THEME_CHARS = 80
+
+_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+_LANG_RE = re.compile(r"^[a-z]{2}$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_URL_RE = re.compile(r"^https?://\S+$")
+
+
+@dataclass(frozen=True)
+class ActorProfile:
+    """A validated actor of the platform. Build one with :func:`validate_record`."""
+
+    id: str
+    name: str
+    kind: str
+    description: str
+    languages: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+    offers: str = ""
+    needs: str = ""
+    commune: str = ""
+    website: str = ""
+    contact_email: str = ""
+
+    def to_dict(self, *, private: bool = True) -> dict[str, Any]:
+        """Plain dict for JSON/CSV; empty optional fields are left out, private ones on request."""
+        data = asdict(self)
+        out: dict[str, Any] = {}
+        for key in ALL_FIELDS:
+            value = data[key]
+            if key in PRIVATE_FIELDS and not private:
+                continue
+            if key in REQUIRED or value:
+                out[key] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> ActorProfile:
+    """Check one raw record (from JSON, CSV or the API) and return the profile.
+
+    Raises :class:`ValidationError` listing every problem, each with field, value and reason.
+    Country names in French, Dutch or English are normalised to ISO 3166-1 alpha-2 codes.
+    """
+    issues: list[Issue] = []
+
+    def bad(fieldname: str, message: str, value: object = None) -> None:
+        issues.append(Issue(message, field=fieldname, line=line, value=value))
+
+    if not isinstance(record, Mapping):
+        raise ValidationError([Issue(f"expected an object with fields, got {_type(record)}",
+                                     line=line)])
+    unknown = sorted(set(record) - set(ALL_FIELDS))
+    for key in unknown:
+        bad(str(key), f"unknown field (allowed: {', '.join(ALL_FIELDS)})")
+    values: dict[str, Any] = {}
+    for key in REQUIRED:
+        value = record.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            bad(key, "is required and missing or empty")
+        elif not isinstance(value, str):
+            bad(key, f"must be text, got {_type(value)}", value)
+        else:
+            values[key] = value.strip()
+    if "id" in values and not _ID_RE.match(values["id"]):
+        bad("id", f"'{_clip(values['id'])}' is not a valid id: use 1-80 lowercase letters, "
+                  "digits and hyphens, starting and ending with a letter or digit", values["id"])
+    if "name" in values and len(values["name"]) > MAX_NAME_CHARS:
+        bad("name", f"is {len(values['name'])} characters long; the limit is {MAX_NAME_CHARS}")
+    if "kind" in values and values["kind"] not in KINDS:
+        bad("kind", f"'{_clip(values['kind'])}' is not a known kind "
+                    f"(allowed: {', '.join(KINDS)})", values["kind"])
+    if "description" in values and len(values["description"]) > MAX_TEXT_CHARS:
+        bad("description", f"is {len(values['description'])} characters long; "
+                           f"the limit is {MAX_TEXT_CHARS}")
+
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in LIST_FIELDS:
+        items = _as_list(record.get(key), key, bad)
+        if items is None:
+            continue
+        if len(items) > MAX_LIST_ITEMS:
+            bad(key, f"has {len(items)} items; the limit is {MAX_LIST_ITEMS}")
+            continue
+        lists[key] = items
+    langs = []
+    for lang in lists.get("languages", ()):
+        code = lang.lower()
+        if not _LANG_RE.match(code):
+            bad("languages", f"'{_clip(lang)}' is not an ISO 639-1 code (two letters such as "
+                             "fr, nl, en)", lang)
+        elif code not in langs:
+            langs.append(code)
+    countries = []
+    for name in lists.get("countries", ()):
+        code = gazetteer().country_code(name)
+        if code is None:
+            bad("countries", f"'{_clip(name)}' is not a known country (use an ISO 3166-1 "
+                             "code such as CD, MA, SN or a name in French, Dutch or English)",
+                name)
+        elif code not in countries:
+            countries.append(code)
+    themes = []
+    for theme in lists.get("themes", ()):
+        if len(theme) > MAX_THEME_CHARS:
+            bad("themes", f"theme '{_clip(theme)}' is longer than {MAX_THEME_CHARS} characters")
+        elif theme not in themes:
+            themes.append(theme)
+
+    texts: dict[str, str] = {}
+    for key in TEXT_FIELDS:
+        value = record.get(key)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            bad(key, f"must be text, got {_type(value)}", value)
+            continue
+        value = value.strip()
+        limit = MAX_TEXT_CHARS if key in ("offers", "needs") else MAX_SHORT_CHARS
+        if len(value) > limit:
+            bad(key, f"is {len(value)} characters long; the limit is {limit}")
+            continue
+        texts[key] = value
+    if texts.get("contact_email") and not _EMAIL_RE.match(texts["contact_email"]):
+        bad("contact_email", f"'{_clip(texts['contact_email'])}' is not an e-mail address")
+    if texts.get("website") and not _URL_RE.match(texts["website"]):
+        bad("website", f"'{_clip(texts['website'])}' is not an http(s):// address")
+
+    if issues:
+        raise ValidationError(issues)
+    return ActorProfile(
+        id=values["id"], name=values["name"], kind=values["kind"],
+        description=values["description"], languages=tuple(langs), countries=tuple(countries),
+        themes=tuple(themes), **texts,
+    )
+
+
+def _as_list(value: Any, key: str, bad: Any) -> tuple[str, ...] | None:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        # CSV cells and hand-written JSON may give "a; b" for a list.
+        return tuple(part.strip() for part in value.split(";") if part.strip())
+    if isinstance(value, list | tuple):
+        items = []
+        for item in value:
+            if not isinstance(item, str):
+                bad(key, f"items must be text, got {_type(item)}", item)
+                return None
+            if item.strip():
+                items.append(item.strip())
+        return tuple(items)
+    bad(key, f"must be a list of text, got {_type(value)}", value)
+    return None
+
+
+def _type(value: object) -> str:
+    return {dict: "an object", list: "a list", bool: "true/false", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,274 @@
+"""Ranking: the one code path that orders actors for a query, used by CLI, API and report.
+
+Score of a candidate = weighted sum of parts, each in [0, 1]:
+
+- ``semantic``: half the cosine of the query with the actor's mean profile vector, half the mean
+  over query passages of the best-matching actor passage (sentence-level, so one relevant
+  sentence in a long description counts). Raw cosines are calibrated per query as a z-score
+  against all actors, then squashed, so that the scale does not depend on the model.
+- ``geography``: share of the query's partner countries the actor also works in, plus a bonus
+  for the same partner town (countries and towns come from structured fields and free text).
+- ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
+  text itself, or a registered actor's ``needs``) and its ``needs`` match what the query offers.
+- ``diversity`` (zero or negative): a greedy maximal-marginal-relevance pass lowers candidates that
+  look like an already chosen one or repeat its kind, so a request shows a commune and a diaspora
+  group next to NGOs when they are relevant. Scores stay non-increasing down the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from matcher.index import Index, Places, kind_code
+from matcher.places import fold, gazetteer
+from matcher.profile import ActorProfile
+from matcher.reasons import Reason, quote
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the score parts and of the diversity step (documented defaults)."""
+
+    semantic: float = 0.65
+    geography: float = 0.20
+    complementarity: float = 0.15
+    look_alike: float = 0.08
+    same_kind: float = 0.02
+    town_share: float = 0.25
+    pool: int = 200
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to match against: an initiative text, a registered actor or a draft profile."""
+
+    vector: np.ndarray
+    passage_vectors: np.ndarray
+    places: Places = field(default_factory=Places)
+    need_vector: np.ndarray | None = None
+    offer_vector: np.ndarray | None = None
+    kind: str | None = None
+    themes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard constraints on the results."""
+
+    kinds: frozenset[str] = frozenset()
+    countries: frozenset[str] = frozenset()
+    exclude: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Match:
+    """One ranked actor with its score, the parts of that score and the reasons."""
+
+    profile: ActorProfile
+    score: float
+    parts: dict[str, float]
+    reasons: tuple[Reason, ...]
+
+    def to_dict(self, lang: str = "en", *, private: bool = False) -> dict[str, Any]:
+        data = self.profile.to_dict(private=private)
+        return {
+            "id": data.pop("id"), "name": data.pop("name"), "kind": data.pop("kind"),
+            "score": round(self.score, 4),
+            "parts": {k: round(v, 4) for k, v in self.parts.items()},
+            "reasons": [r.render(lang) for r in self.reasons],
+            **{k: v for k, v in data.items() if k in ("countries", "themes", "commune",
+                                                       "languages", "website",
+                                                       "contact_email")},
+        }
+
+
+COMPLEMENTARY_KINDS = {
+    frozenset(p) for p in [("commune", "diaspora"), ("commune", "ngo"),
+                           ("commune", "association"), ("ngo", "diaspora"),
+                           ("association", "diaspora"), ("advisory_council", "diaspora"),
+                           ("advisory_council", "ngo"), ("regional_body", "ngo"),
+                           ("regional_body", "commune"), ("expert", "commune"),
+                           ("expert", "diaspora"), ("expert", "association")]
+}
+
+
+def squash(z: np.ndarray | float) -> np.ndarray:
+    """Map a calibrated z-score to (0, 1): 0.5 at 1.5 standard deviations above the mean."""
+    return 1.0 / (1.0 + np.exp(-(np.asarray(z, dtype=np.float64) - 1.5)))
+
+
+def allowed_rows(index: Index, filters: Filters) -> np.ndarray:
+    """Boolean mask of the actors that satisfy the hard filters."""
+    mask = np.ones(len(index), dtype=bool)
+    if filters.kinds:
+        codes = [kind_code(k) for k in filters.kinds]
+        mask &= np.isin(index.kind_codes, codes)
+    if filters.countries:
+        in_country = np.zeros(len(index), dtype=bool)
+        for code in filters.countries:
+            rows = index.country_rows.get(code)
+            if rows is not None:
+                in_country[rows] = True
+        mask &= in_country
+    for actor_id in filters.exclude:
+        row = index.row_of.get(actor_id)
+        if row is not None:
+            mask[row] = False
+    return mask
+
+
+def country_overlap(index: Index, countries: frozenset[str]) -> np.ndarray:
+    """Share of ``countries`` each actor also works in (zeros when ``countries`` is empty)."""
+    overlap = np.zeros(len(index), dtype=np.float64)
+    for code in countries:
+        rows = index.country_rows.get(code)
+        if rows is not None:
+            overlap[rows] += 1.0
+    return overlap / max(len(countries), 1)
+
+
+def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10,
+         weights: Weights = Weights(), coarse: np.ndarray | None = None) -> list[Match]:
+    """Rank the actors of ``index`` for ``query``; ``coarse`` may pass precomputed profile
+    similarities (the batch report computes them block by block)."""
+    if len(index) == 0 or top <= 0:
+        return []
+    if coarse is None:
+        coarse = index.profile_vectors @ query.vector.astype(np.float32)
+    coarse = np.asarray(coarse, dtype=np.float64)
+    mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
+    countries = country_overlap(index, query.places.countries)
+    mask = allowed_rows(index, filters)
+    if not mask.any():
+        return []
+    first_pass = weights.semantic * squash((coarse - mean) / std) \
+        + weights.geography * (1 - weights.town_share) * countries
+    first_pass[~mask] = -np.inf
+    pool = min(max(weights.pool, top * 4), int(mask.sum()))
+    rows = np.argpartition(-first_pass, pool - 1)[:pool]
+    rows = rows[np.argsort(-first_pass[rows], kind="stable")]
+
+    best_passage, passage_score = _passage_scores(index, query, rows)
+    semantic_raw = 0.5 * coarse[rows] + 0.5 * passage_score
+    semantic = squash((semantic_raw - mean) / std)
+    comp, comp_reason = _complementarity(index, query, rows, mean, std)
+    towns = np.array([1.0 if query.places.towns & index.places[r].towns else 0.0 for r in rows])
+    geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
+    relevance = (weights.semantic * semantic + weights.geography * geography
+                 + weights.complementarity * comp)
+    order, penalties = _diversify(index, rows, relevance, top, weights)
+
+    matches = []
+    for pos in order:
+        row = int(rows[pos])
+        profile = index.profiles[row]
+        parts = {"semantic": float(weights.semantic * semantic[pos]),
+                 "geography": float(weights.geography * geography[pos]),
+                 "complementarity": float(weights.complementarity * comp[pos]),
+                 "diversity": -float(penalties[pos])}
+        reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos])
+        matches.append(Match(profile, float(relevance[pos] - penalties[pos]), parts,
+                             tuple(reasons)))
+    return matches
+
+
+def _passage_scores(index: Index, query: Query, rows: np.ndarray) -> tuple[np.ndarray,
+                                                                           np.ndarray]:
+    """For each candidate: the mean over query passages of the best actor passage, and the
+    global position of the actor passage that matched best (for the reason)."""
+    starts = index.passage_start[rows]
+    ends = index.passage_start[rows + 1]
+    lengths = ends - starts
+    positions = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    vectors = index.passage_vectors[positions].astype(np.float32)
+    sims = query.passage_vectors.astype(np.float32) @ vectors.T  # (k, M)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    best_per_query = np.maximum.reduceat(sims, offsets, axis=1)  # (k, len(rows))
+    score = best_per_query.mean(axis=0)
+    # Reason: the actor passage closest to any part of the query, preferring descriptive ones.
+    closest = sims.max(axis=0)
+    fields = np.asarray(index.passage_fields)[positions]
+    closest = np.where(fields == "name", closest - 1.0, closest)
+    best = np.empty(len(rows), dtype=np.int64)
+    for i, (offset, length) in enumerate(zip(offsets, lengths, strict=True)):
+        best[i] = positions[offset + int(np.argmax(closest[offset:offset + length]))]
+    return best, score
+
+
+def _complementarity(index: Index, query: Query, rows: np.ndarray, mean: float,
+                     std: float) -> tuple[np.ndarray, list[str | None]]:
+    """Calibrated match of the query's needs with candidates' offers (and offers with needs)."""
+    best = np.full(len(rows), -np.inf)
+    which: list[str | None] = [None] * len(rows)
+    if query.need_vector is not None:
+        sims = index.offer_vectors[rows].astype(np.float32) @ query.need_vector
+        sims = np.where(index.has_offer[rows], sims, -np.inf)
+        for i in np.flatnonzero(sims > best):
+            which[i] = "offers_for_need"
+        best = np.maximum(best, sims)
+    if query.offer_vector is not None:
+        sims = index.need_vectors[rows].astype(np.float32) @ query.offer_vector
+        sims = np.where(index.has_need[rows], sims, -np.inf)
+        for i in np.flatnonzero(sims > best):
+            which[i] = "needs_your_offer"
+        best = np.maximum(best, sims)
+    comp = np.where(np.isfinite(best), squash((best - mean) / std), 0.0)
+    which = [w if c >= 0.5 else None for w, c in zip(which, comp, strict=True)]
+    return comp, which
+
+
+def _diversify(index: Index, rows: np.ndarray, relevance: np.ndarray, top: int,
+               weights: Weights) -> tuple[list[int], np.ndarray]:
+    """Greedy maximal-marginal-relevance selection; returns positions and their penalties."""
+    count = min(top, len(rows))
+    vectors = index.profile_vectors[rows]
+    sims = vectors @ vectors.T
+    reference = float(np.median(sims)) if len(rows) > 1 else 0.0
+    look_alike = np.zeros(len(rows))
+    same_kind = np.zeros(len(rows))
+    penalties = np.zeros(len(rows))
+    chosen: list[int] = []
+    remaining = np.ones(len(rows), dtype=bool)
+    kinds = index.kind_codes[rows]
+    for _ in range(count):
+        penalty = weights.look_alike * look_alike + weights.same_kind * same_kind
+        value = np.where(remaining, relevance - penalty, -np.inf)
+        pick = int(np.argmax(value))
+        chosen.append(pick)
+        penalties[pick] = penalty[pick]
+        remaining[pick] = False
+        closeness = np.clip((sims[pick] - reference) / max(1.0 - reference, 1e-6), 0.0, 1.0)
+        look_alike = np.maximum(look_alike, closeness)
+        same_kind += kinds == kinds[pick]
+    return chosen, penalties
+
+
+def _reasons(index: Index, query: Query, row: int, passage: int,
+             comp_reason: str | None) -> list[Reason]:
+    profile = index.profiles[row]
+    places = index.places[row]
+    reasons: list[Reason] = []
+    towns = sorted(query.places.towns & places.towns)
+    if towns:
+        reasons.append(Reason("shared_town", {"places": ", ".join(towns)}))
+    shared = sorted(query.places.countries & places.countries)
+    if shared:
+        names = {f"places_{lang}": ", ".join(gazetteer().name(c, lang) for c in shared)
+                 for lang in ("en", "fr", "nl")}
+        reasons.append(Reason("shared_country", {"places": names["places_en"], **names}))
+    if index.passage_fields[passage] not in ("name", "offers") or comp_reason is None:
+        reasons.append(Reason("passage", {"text": quote(index.passage_texts[passage])}))
+    if comp_reason == "offers_for_need" and profile.offers:
+        reasons.append(Reason(comp_reason, {"text": quote(profile.offers, 140)}))
+    elif comp_reason == "needs_your_offer" and profile.needs:
+        reasons.append(Reason(comp_reason, {"text": quote(profile.needs, 140)}))
+    themes = sorted({fold(t) for t in profile.themes} & query.themes)
+    if themes:
+        reasons.append(Reason("shared_themes", {"themes": ", ".join(themes)}))
+    if query.kind and frozenset((query.kind, profile.kind)) in COMPLEMENTARY_KINDS:
+        reasons.append(Reason("complementary_role", {"kind": profile.kind,
+                                                     "other": query.kind}))
+    return reasons

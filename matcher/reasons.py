@@ -1,0 +1,86 @@
+"""Human-readable reasons for a match, in French, Dutch or English."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LANGS = ("en", "fr", "nl")
+
+_TEMPLATES: dict[str, dict[str, str]] = {
+    "shared_country": {
+        "en": "Shared partner country: {places}",
+        "fr": "Pays partenaire commun : {places}",
+        "nl": "Gedeeld partnerland: {places}",
+    },
+    "shared_town": {
+        "en": "Same partner town: {places}",
+        "fr": "Même localité partenaire : {places}",
+        "nl": "Zelfde partnerplaats: {places}",
+    },
+    "passage": {
+        "en": "Its profile says: “{text}”",
+        "fr": "Son profil dit : « {text} »",
+        "nl": "Het profiel zegt: “{text}”",
+    },
+    "offers_for_need": {
+        "en": "Offers what is needed: “{text}”",
+        "fr": "Offre ce qui est recherché : « {text} »",
+        "nl": "Biedt wat gezocht wordt: “{text}”",
+    },
+    "needs_your_offer": {
+        "en": "Needs what you offer: “{text}”",
+        "fr": "Recherche ce que vous offrez : « {text} »",
+        "nl": "Zoekt wat u aanbiedt: “{text}”",
+    },
+    "complementary_role": {
+        "en": "Complementary role: {kind} next to a {other}",
+        "fr": "Rôle complémentaire : {kind} aux côtés d'un·e {other}",
+        "nl": "Complementaire rol: {kind} naast een {other}",
+    },
+    "shared_themes": {
+        "en": "Shared themes: {themes}",
+        "fr": "Thèmes communs : {themes}",
+        "nl": "Gedeelde thema's: {themes}",
+    },
+}
+
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "commune": {"en": "commune", "fr": "commune", "nl": "gemeente"},
+    "advisory_council": {"en": "advisory council", "fr": "conseil consultatif",
+                         "nl": "adviesraad"},
+    "ngo": {"en": "NGO", "fr": "ONG", "nl": "ngo"},
+    "association": {"en": "association", "fr": "association", "nl": "vereniging"},
+    "diaspora": {"en": "diaspora organisation", "fr": "organisation de la diaspora",
+                 "nl": "diasporaorganisatie"},
+    "regional_body": {"en": "regional body", "fr": "organisme régional",
+                      "nl": "gewestelijke instelling"},
+    "expert": {"en": "expert", "fr": "expert·e", "nl": "expert"},
+    "other": {"en": "other actor", "fr": "autre acteur", "nl": "andere actor"},
+}
+
+
+def kind_label(kind: str, lang: str = "en") -> str:
+    return KIND_LABELS.get(kind, {}).get(lang, kind)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, kept structured so each front end can render it in its language."""
+
+    code: str
+    params: dict[str, str] = field(default_factory=dict)
+
+    def render(self, lang: str = "en") -> str:
+        template = _TEMPLATES[self.code].get(lang) or _TEMPLATES[self.code]["en"]
+        params = dict(self.params)
+        for key in ("kind", "other"):
+            if key in params:
+                params[key] = kind_label(params[key], lang)
+        if "places_" + lang in params:
+            params["places"] = params["places_" + lang]
+        return template.format(**params)
+
+
+def quote(text: str, limit: int = 180) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -1,0 +1,73 @@
+"""The one settings object: every tunable read from the environment, with documented defaults.
+
+===================  ==========================================  ==============================
+variable             meaning                                     default
+===================  ==========================================  ==============================
+SOLIRIS_DB           SQLite registry path                        ``$XDG_DATA_HOME/soliris/``
+                                                                 ``soliris.db``
+SOLIRIS_MODEL        encoder: ``use``, ``e5``, ``minilm``, a     ``use``
+                     sentence-transformers name or folder
+SOLIRIS_THREADS      BLAS / encoder threads                      ``2``
+SOLIRIS_MAX_TOP      largest ``top`` a request may ask for       ``100``
+SOLIRIS_MAX_UPLOAD   largest import upload, bytes                ``10485760`` (10 MiB)
+SOLIRIS_REPORT_DIR   where ``soliris report`` writes by default  ``reports/latest``
+===================  ==========================================  ==============================
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from matcher.errors import ConfigError
+
+MAX_TEXT_CHARS = 10_000
+DEFAULT_MODEL = "use"
+
+
+def _default_db() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "soliris" / "soliris.db"
+
+
+def _int_env(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from exc
+    if value < minimum:
+        raise ConfigError(f"{name}={value} must be at least {minimum}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Runtime configuration; build it with :meth:`from_env` and override with :meth:`with_`."""
+
+    db_path: Path = field(default_factory=_default_db)
+    model: str = DEFAULT_MODEL
+    threads: int = 2
+    max_top: int = 100
+    max_text_chars: int = MAX_TEXT_CHARS
+    max_upload_bytes: int = 10 * 1024 * 1024
+    report_dir: Path = Path("reports/latest")
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        db = os.environ.get("SOLIRIS_DB")
+        return cls(
+            db_path=Path(db).expanduser() if db else _default_db(),
+            model=os.environ.get("SOLIRIS_MODEL") or DEFAULT_MODEL,
+            threads=_int_env("SOLIRIS_THREADS", 2),
+            max_top=_int_env("SOLIRIS_MAX_TOP", 100),
+            max_upload_bytes=_int_env("SOLIRIS_MAX_UPLOAD", 10 * 1024 * 1024),
+            report_dir=Path(os.environ.get("SOLIRIS_REPORT_DIR") or "reports/latest"),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        """Return a copy with some fields replaced (``None`` values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -1,0 +1,218 @@
+"""SQLite registry: actor profiles, the embedding cache and coordinator keys.
+
+One connection per operation keeps the store safe to share between threads (the HTTP
+service) and processes (a CLI import while the service runs); WAL mode lets readers go on
+while a writer commits. Every write is one transaction: a failed import leaves nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from matcher.errors import ConfigError, NotFoundError
+from matcher.profile import ActorProfile, validate_record
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS actors (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, text_hash)
+);
+CREATE TABLE IF NOT EXISTS api_keys (
+    name TEXT PRIMARY KEY,
+    key_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+);
+"""
+
+
+@dataclass(frozen=True)
+class StoredActor:
+    profile: ActorProfile
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class UpsertSummary:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def profile_hash(profile: ActorProfile) -> str:
+    return hashlib.sha256(json.dumps(profile.to_dict(), sort_keys=True,
+                                     ensure_ascii=False).encode()).hexdigest()
+
+
+class Store:
+    """The registry database at ``path`` (created with its folder on first use)."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+                row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None:
+                    db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
+                               (str(SCHEMA_VERSION),))
+                    db.execute("INSERT INTO meta VALUES ('revision', '0')")
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise ConfigError(f"database {self.path} has schema version {row[0]}, newer "
+                                      f"than this program's {SCHEMA_VERSION}; upgrade soliris")
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(f"cannot open the registry database {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            yield db
+        finally:
+            db.close()
+
+    @contextmanager
+    def transaction(self, *, actors_changed: bool = False) -> Iterator[sqlite3.Connection]:
+        """One write transaction; ``actors_changed`` bumps the registry revision on commit."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                if actors_changed and db.total_changes:
+                    db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
+                               "WHERE key='revision'")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    # -- actors ---------------------------------------------------------------------------
+    def upsert(self, profiles: Sequence[ActorProfile]) -> UpsertSummary:
+        """Insert or replace profiles by id, all in one transaction."""
+        created = updated = unchanged = 0
+        stamp = now_iso()
+        with self.transaction(actors_changed=True) as db:
+            for profile in profiles:
+                digest = profile_hash(profile)
+                row = db.execute("SELECT content_hash FROM actors WHERE id=?",
+                                 (profile.id,)).fetchone()
+                data = json.dumps(profile.to_dict(), ensure_ascii=False)
+                if row is None:
+                    db.execute("INSERT INTO actors VALUES (?,?,?,?,?)",
+                               (profile.id, data, digest, stamp, stamp))
+                    created += 1
+                elif row[0] != digest:
+                    db.execute("UPDATE actors SET data=?, content_hash=?, updated_at=? WHERE id=?",
+                               (data, digest, stamp, profile.id))
+                    updated += 1
+                else:
+                    unchanged += 1
+        return UpsertSummary(created, updated, unchanged)
+
+    def insert_new(self, profile: ActorProfile) -> bool:
+        """Insert a profile whose id must be new; returns False when the id exists."""
+        stamp = now_iso()
+        with self.transaction(actors_changed=True) as db:
+            try:
+                db.execute("INSERT INTO actors VALUES (?,?,?,?,?)",
+                           (profile.id, json.dumps(profile.to_dict(), ensure_ascii=False),
+                            profile_hash(profile), stamp, stamp))
+            except sqlite3.IntegrityError:
+                return False
+        return True
+
+    def get(self, actor_id: str) -> StoredActor:
+        with self._connect() as db:
+            row = db.execute("SELECT data, created_at, updated_at FROM actors WHERE id=?",
+                             (actor_id,)).fetchone()
+        if row is None:
+            raise NotFoundError("actor", actor_id)
+        return _stored(row)
+
+    def all(self) -> list[StoredActor]:
+        with self._connect() as db:
+            rows = db.execute("SELECT data, created_at, updated_at FROM actors ORDER BY id")
+            return [_stored(row) for row in rows]
+
+    def delete(self, actor_id: str) -> None:
+        with self.transaction(actors_changed=True) as db:
+            if db.execute("DELETE FROM actors WHERE id=?", (actor_id,)).rowcount == 0:
+                raise NotFoundError("actor", actor_id)
+
+    def count(self) -> int:
+        with self._connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM actors").fetchone()[0])
+
+    def content_hash(self) -> str:
+        """One hash of every profile's content: equal registries give equal hashes."""
+        digest = hashlib.sha256()
+        with self._connect() as db:
+            for actor_id, content in db.execute(
+                    "SELECT id, content_hash FROM actors ORDER BY id"):
+                digest.update(f"{actor_id}:{content}\n".encode())
+        return digest.hexdigest()
+
+    def revision(self) -> int:
+        """A counter bumped by every write to actors: a cheap "has anything changed?" token."""
+        with self._connect() as db:
+            row = db.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
+        return int(row[0]) if row else 0
+
+    # -- embedding cache -----------------------------------------------------------------
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._connect() as db:
+            for start in range(0, len(hashes), 900):
+                chunk = list(hashes[start:start + 900])
+                marks = ",".join("?" * len(chunk))
+                for text_hash, blob in db.execute(
+                        f"SELECT text_hash, vector FROM embeddings WHERE model=? "
+                        f"AND text_hash IN ({marks})", [model, *chunk]):
+                    found[text_hash] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def cache_vectors(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
+                           ((model, h, np.asarray(v, dtype=np.float32).tobytes())
+                            for h, v in items))
+
+    # -- coordinator keys -----------------------------------------------------------------
+    @contextmanager
+    def keys(self) -> Iterator[sqlite3.Connection]:
+        """A transaction on the ``api_keys`` table (used by :mod:`matcher.keys`)."""
+        with self.transaction() as db:
+            yield db
+
+
+def _stored(row: tuple[str, str, str]) -> StoredActor:
+    return StoredActor(validate_record(json.loads(row[0])), row[1], row[2])
