@@ -1,0 +1,169 @@
+"""The `soliris` command line: the --json contract, bad input, exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from matcher import cli, engine
+from matcher.store import Store
+
+PROFILES = [
+    {"id": "commune-uccle", "name": "Commune d'Uccle", "kind": "commune",
+     "description": "Partenariat avec Kintambo (Kinshasa) : état civil et eau potable.",
+     "countries": ["CD"], "contact_email": "cooperation@example.org"},
+    {"id": "diaspora-kintambo", "name": "Bana Kintambo", "kind": "diaspora",
+     "description": "Congolezen uit Kintambo in Brussel: culturele activiteiten en inzamelingen.",
+     "countries": ["DR Congo"]},
+    {"id": "ngo-rif", "name": "Water for Rif", "kind": "ngo",
+     "description": "Drinking water and sanitation in Al Hoceima.", "countries": ["Marokko"]},
+]
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch, encoder, capsys):
+    """Run `soliris --db tmp ...` in-process with the session's encoder."""
+    monkeypatch.setattr(engine, "load_encoder", lambda spec, threads=2: encoder)
+    db = tmp_path / "cli.db"
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = cli.main(["--db", str(db), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    invoke.db = db  # type: ignore[attr-defined]
+    return invoke
+
+
+@pytest.fixture
+def profiles_file(tmp_path):
+    path = tmp_path / "actors.jsonl"
+    path.write_text("".join(json.dumps(p) + "\n" for p in PROFILES), encoding="utf-8")
+    return path
+
+
+def test_import_then_match_json_contract(run, profiles_file):
+    code, _, err = run("import", str(profiles_file))
+    assert code == 0 and "3 created" in err
+    code, out, _ = run("match", "Drinkwater voor Kinshasa", "--json", "--top", "3")
+    assert code == 0
+    results = json.loads(out)  # exactly one JSON document on stdout
+    assert isinstance(results, list) and len(results) == 3
+    for item in results:
+        assert {"id", "name", "kind", "score", "reasons"} <= item.keys()
+        assert isinstance(item["score"], float)
+        assert all(isinstance(r, str) for r in item["reasons"])
+        assert "contact_email" not in item
+    assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
+
+
+def test_match_filters_and_suggest(run, profiles_file):
+    run("import", str(profiles_file))
+    code, out, _ = run("match", "eau", "--json", "--kind", "diaspora", "--country", "RDC")
+    assert code == 0 and [r["id"] for r in json.loads(out)] == ["diaspora-kintambo"]
+    code, out, _ = run("suggest", "commune-uccle", "--json")
+    ids = [r["id"] for r in json.loads(out)]
+    assert code == 0 and "commune-uccle" not in ids and ids[0] == "diaspora-kintambo"
+
+
+def test_table_output_is_readable(run, profiles_file):
+    run("import", str(profiles_file))
+    code, out, _ = run("match", "Eau potable à Kintambo", "--top", "2", "--lang", "fr")
+    assert code == 0
+    assert out.lstrip().startswith("1.") and "Commune d'Uccle" in out
+    assert "Même localité partenaire : Kintambo" in out
+
+
+def test_one_bad_row_imports_nothing(run, profiles_file, tmp_path):
+    run("import", str(profiles_file))
+    before = Store(run.db).content_hash()
+    bad = tmp_path / "bad.jsonl"
+    rows = [{**PROFILES[0], "name": "Renamed"}, {**PROFILES[1], "kind": "club"}]
+    bad.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, _, err = run("import", str(bad))
+    assert code == 1
+    assert "nothing was changed" in err
+    assert "line 2: field 'kind': 'club' is not a known kind" in err
+    assert Store(run.db).content_hash() == before
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is empty"),
+    (b"\xff\xfe{}", "not valid UTF-8"),
+    (b'{"id": "x"\n', "malformed JSON"),
+])
+def test_unreadable_files(run, tmp_path, content, message):
+    path = tmp_path / "f.jsonl"
+    path.write_bytes(content)
+    code, _, err = run("import", str(path))
+    assert code == 1 and message in err
+
+
+def test_missing_file_and_unknown_extension(run, tmp_path):
+    code, _, err = run("import", str(tmp_path / "nope.jsonl"))
+    assert code == 1 and "cannot read" in err
+    other = tmp_path / "a.xlsx"
+    other.write_bytes(b"x")
+    code, _, err = run("import", str(other))
+    assert code == 1 and ".jsonl, .json, .csv" in err
+
+
+@pytest.mark.parametrize("command", [["show", "nobody"], ["remove", "nobody"],
+                                     ["suggest", "nobody"]])
+def test_unknown_actor_id(run, profiles_file, command):
+    run("import", str(profiles_file))
+    code, out, err = run(*command)
+    assert code == 1 and out == "" and "unknown actor id 'nobody'" in err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["match", "   "], "field 'text': is empty"),
+    (["match", "x" * 10_001], "the limit is 10000"),
+    (["match", "eau", "--top", "0"], "field 'top'"),
+    (["match", "eau", "--country", "Atlantis"], "'Atlantis' is not a known country"),
+])
+def test_bad_match_input(run, profiles_file, args, message):
+    run("import", str(profiles_file))
+    code, out, err = run(*args)
+    assert code == 1 and out == "" and message in err
+
+
+def test_usage_error_exit_code(run):
+    with pytest.raises(SystemExit) as info:
+        run("match", "eau", "--kind", "bank")
+    assert info.value.code == 2
+
+
+def test_export_reimports_to_the_same_registry(run, profiles_file, tmp_path):
+    run("import", str(profiles_file))
+    for fmt in ("jsonl", "csv"):
+        out_file = tmp_path / f"export.{fmt}"
+        assert run("export", "--format", fmt, "--out", str(out_file))[0] == 0
+        copy = tmp_path / f"copy-{fmt}.db"
+        assert cli.main(["--db", str(copy), "import", str(out_file)]) == 0
+        assert Store(copy).content_hash() == Store(run.db).content_hash()
+
+
+def test_show_list_remove(run, profiles_file):
+    run("import", str(profiles_file))
+    code, out, _ = run("show", "commune-uccle", "--json")
+    assert code == 0 and json.loads(out)["contact_email"] == "cooperation@example.org"
+    code, out, _ = run("list", "--country", "Maroc", "--json")
+    assert [p["id"] for p in json.loads(out)] == ["ngo-rif"]
+    assert "contact_email" not in out
+    assert run("remove", "ngo-rif")[0] == 0
+    code, out, _ = run("list", "--json")
+    assert [p["id"] for p in json.loads(out)] == ["commune-uccle", "diaspora-kintambo"]
+
+
+def test_reimport_uses_the_embedding_cache(run, profiles_file, encoder, monkeypatch):
+    run("import", str(profiles_file))
+    calls = []
+    original = type(encoder).encode
+    monkeypatch.setattr(type(encoder), "encode",
+                        lambda self, texts, role="passage": calls.append(len(texts))
+                        or original(self, texts, role))
+    code, _, err = run("import", str(profiles_file))
+    assert code == 0 and "3 unchanged" in err
+    assert calls == []

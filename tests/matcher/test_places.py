@@ -1,0 +1,38 @@
+from matcher.places import fold, gazetteer
+
+
+def test_fold_strips_accents_case_and_punctuation():
+    assert fold("  Côte d'Ivoire!! ") == "cote d ivoire"
+
+
+def test_country_codes_from_names_in_three_languages():
+    g = gazetteer()
+    assert g.country_code("RDC") == "CD"
+    assert g.country_code("DR Congo") == "CD"
+    assert g.country_code("Congo") == "CD"  # Belgian usage
+    assert g.country_code("Congo-Brazzaville") == "CG"
+    assert g.country_code("Marokko") == "MA"
+    assert g.country_code("Maroc") == "MA"
+    assert g.country_code("Sénégal") == "SN"
+    assert g.country_code("senegal") == "SN"
+    assert g.country_code("Palestina") == "PS"
+    assert g.country_code("sn") == "SN"
+    assert g.country_code("COD") == "CD"
+    assert g.country_code("Atlantis") is None
+
+
+def test_detects_towns_and_countries_in_free_text():
+    found = gazetteer().detect("Wij steunen een project in Kintambo en werken ook in Marokko.")
+    assert [(m.country, m.label, m.is_town) for m in found] == [
+        ("CD", "Kintambo", True), ("MA", "Morocco", False)]
+
+
+def test_detection_skips_belgium_and_ambiguous_words():
+    assert gazetteer().detect("Une association de Bruxelles, en Belgique; Maurice aide.") == []
+
+
+def test_country_names_by_language():
+    g = gazetteer()
+    assert g.name("MA", "nl") == "Marokko"
+    assert g.name("MA", "fr") == "Maroc"
+    assert g.name("CD", "en") == "Democratic Republic of the Congo"

@@ -1,0 +1,67 @@
+import pytest
+
+from matcher.errors import ValidationError
+from matcher.profile import KINDS, validate_record
+
+VALID = {"id": "ngo-eau", "name": "Eau Vive", "kind": "ngo",
+         "description": "Accès à l'eau potable à Kinshasa."}
+
+
+def issues_of(record):
+    with pytest.raises(ValidationError) as info:
+        validate_record(record, line=7)
+    return info.value.issues
+
+
+def test_valid_record_is_normalised():
+    profile = validate_record({**VALID, "countries": "RDC; Marokko; CD", "languages": ["FR"],
+                               "themes": ["eau", "eau", "santé"]})
+    assert profile.countries == ("CD", "MA")
+    assert profile.languages == ("fr",)
+    assert profile.themes == ("eau", "santé")
+
+
+@pytest.mark.parametrize("field", ["id", "name", "kind", "description"])
+def test_missing_required_field(field):
+    record = {k: v for k, v in VALID.items() if k != field}
+    [issue] = issues_of(record)
+    assert issue.field == field and issue.line == 7
+    assert "required" in issue.message
+
+
+def test_unknown_kind_names_allowed_values():
+    [issue] = issues_of({**VALID, "kind": "bank"})
+    assert issue.field == "kind"
+    assert "'bank'" in issue.message and all(k in issue.message for k in KINDS)
+
+
+def test_unknown_country_is_reported_with_value():
+    [issue] = issues_of({**VALID, "countries": ["Atlantis"]})
+    assert issue.field == "countries" and "'Atlantis'" in issue.message
+
+
+def test_text_over_limit():
+    [issue] = issues_of({**VALID, "description": "x" * 10_001})
+    assert issue.field == "description" and "10001" in issue.message and "10000" in issue.message
+
+
+def test_wrong_types_and_unknown_fields_all_reported():
+    issues = issues_of({**VALID, "name": 12, "countries": "CD", "themes": [1], "colour": "red"})
+    assert {i.field for i in issues} == {"name", "themes", "colour"}
+
+
+def test_bad_id_email_and_website():
+    issues = issues_of({**VALID, "id": "Eau Vive", "contact_email": "nobody",
+                        "website": "ftp://x"})
+    assert {i.field for i in issues} == {"id", "contact_email", "website"}
+
+
+def test_not_an_object():
+    [issue] = issues_of(["a", "list"])
+    assert "expected an object" in issue.message
+
+
+def test_private_fields_hidden_on_request():
+    profile = validate_record({**VALID, "contact_email": "info@example.org"})
+    assert "contact_email" in profile.to_dict()
+    assert "contact_email" not in profile.to_dict(private=False)

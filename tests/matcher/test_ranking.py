@@ -1,0 +1,144 @@
+"""Ranking maths on small hand-made registries, checked against brute force."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from matcher.encoders import CachedEncoder, normalise_rows
+from matcher.index import build_index
+from matcher.profile import validate_record
+from matcher.ranking import Filters, Query, Weights, rank, squash
+from matcher.text import split_passages
+
+
+class BagOfWordsEncoder:
+    """Deterministic word-hashing vectors: enough to test the ranking arithmetic."""
+
+    name = "bag-of-words-test"
+    dim = 64
+
+    def encode(self, texts, role="passage"):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                slot = int(hashlib.md5(word.strip(".,:;").encode()).hexdigest(), 16) % self.dim
+                out[i, slot] += 1.0
+        return normalise_rows(out + 1e-3)
+
+
+def actor(i, kind, text, countries=(), offers="", needs=""):
+    return validate_record({"id": f"a{i}", "name": f"Actor {i}", "kind": kind,
+                            "description": text, "countries": list(countries),
+                            "offers": offers, "needs": needs})
+
+
+PROFILES = [
+    actor(0, "ngo", "water wells and sanitation in villages. health training.", ["CD"]),
+    actor(1, "ngo", "water wells and sanitation in villages. health clinics.", ["CD"]),
+    actor(2, "ngo", "water wells and sanitation in villages. school latrines.", ["CD"]),
+    actor(3, "commune", "twinning with Kintambo. civil registration and water supply.", ["CD"],
+          offers="civil registration expertise", needs="diaspora relay in Kintambo"),
+    actor(4, "diaspora", "congolese diaspora from Kintambo. cultural events.", ["CD"],
+          offers="diaspora relay in Kintambo", needs="civil registration expertise"),
+    actor(5, "association", "music lessons for children in Jette.", []),
+    actor(6, "ngo", "fair trade coffee cooperatives.", ["PE"]),
+]
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return CachedEncoder(BagOfWordsEncoder(), None)
+
+
+@pytest.fixture(scope="module")
+def index(encoder):
+    return build_index(PROFILES, encoder)
+
+
+def text_query(encoder, text, places=None):
+    from matcher.index import places_of
+
+    passages = split_passages(text)
+    vectors = encoder.encode([text, *passages], "query")
+    return Query(vectors[0], vectors[1:], places_of([text]), need_vector=vectors[0])
+
+
+def test_semantic_part_matches_brute_force(index, encoder):
+    query = text_query(encoder, "water wells for villages")
+    weights = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0)
+    results = rank(index, query, top=len(PROFILES), weights=weights)
+    coarse = index.profile_vectors @ query.vector
+    mean, std = coarse.mean(), coarse.std() + 1e-6
+    for match in results:
+        row = index.row_of[match.profile.id]
+        passages = index.passages(row).astype(np.float32)
+        best = (query.passage_vectors @ passages.T).max(axis=1).mean()
+        expected = weights.semantic * squash((0.5 * coarse[row] + 0.5 * best - mean) / std)
+        assert match.parts["semantic"] == pytest.approx(float(expected), abs=1e-5)
+        assert match.score == pytest.approx(match.parts["semantic"], abs=1e-6)
+
+
+def test_small_candidate_pool_gives_the_same_top(index, encoder):
+    query = text_query(encoder, "water sanitation Kintambo")
+    full = rank(index, query, top=3, weights=Weights(pool=len(PROFILES)))
+    small = rank(index, query, top=3, weights=Weights(pool=3))
+    assert [m.profile.id for m in full] == [m.profile.id for m in small]
+
+
+def test_scores_never_increase_down_the_list(index, encoder):
+    results = rank(index, text_query(encoder, "water health children Kintambo"), top=7)
+    scores = [m.score for m in results]
+    assert scores == sorted(scores, reverse=True)
+    assert len(results) == len(PROFILES)
+
+
+def test_filters_are_hard_constraints(index, encoder):
+    query = text_query(encoder, "water")
+    ids = lambda f: {m.profile.id for m in rank(index, query, f, top=10)}  # noqa: E731
+    assert ids(Filters(kinds=frozenset({"commune", "diaspora"}))) == {"a3", "a4"}
+    assert ids(Filters(countries=frozenset({"PE"}))) == {"a6"}
+    assert "a0" not in ids(Filters(exclude=frozenset({"a0"})))
+    assert ids(Filters(countries=frozenset({"BR"}))) == set()
+
+
+def test_geography_counts_countries_and_towns(index, encoder):
+    query = text_query(encoder, "a project in Kintambo")
+    results = {m.profile.id: m for m in rank(index, query, top=7)}
+    assert results["a3"].parts["geography"] == pytest.approx(0.20)  # country + same town
+    assert results["a0"].parts["geography"] == pytest.approx(0.20 * 0.75)  # country only
+    assert results["a5"].parts["geography"] == 0
+    assert any("Kintambo" in r.render("en") for r in results["a3"].reasons)
+
+
+def test_diversity_lifts_a_different_kind_above_look_alikes(index, encoder):
+    query = text_query(encoder, "water wells and sanitation in villages")
+    plain = rank(index, query, top=3, weights=Weights(look_alike=0, same_kind=0))
+    diverse = rank(index, query, top=3, weights=Weights(look_alike=0.5, same_kind=0.1))
+    assert [m.profile.kind for m in plain] == ["ngo", "ngo", "ngo"]
+    assert len({m.profile.kind for m in diverse}) > 1
+    assert all(m.parts["diversity"] <= 0 for m in diverse)
+
+
+def test_complementary_offers_and_needs(index):
+    from matcher.engine import Matcher
+
+    row = index.row_of["a3"]
+    query = Matcher.actor_query(None, index, row)  # type: ignore[arg-type]
+    results = rank(index, query, Filters(exclude=frozenset({"a3"})), top=6)
+    top = results[0]
+    assert top.profile.id == "a4"
+    assert top.parts["complementarity"] == max(m.parts["complementarity"] for m in results)
+    assert top.parts["complementarity"] > 0.05
+    rendered = [r.render("en") for r in top.reasons]
+    assert any(r.startswith("Offers what is needed") or r.startswith("Needs what you offer")
+               for r in rendered)
+    assert any(r.startswith("Complementary role") for r in rendered)
+
+
+def test_empty_index_and_zero_top(encoder):
+    empty = build_index([], encoder)
+    query = text_query(encoder, "water")
+    assert rank(empty, query) == []
