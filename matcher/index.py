@@ -59,7 +59,7 @@ class Index:
     passage_vectors: np.ndarray
     passage_start: np.ndarray
     passage_texts: list[str]
-    passage_fields: list[str]
+    passage_fields: np.ndarray
     offer_vectors: np.ndarray
     has_offer: np.ndarray
     need_vectors: np.ndarray
@@ -127,7 +127,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
     profile_vectors = np.zeros((len(profiles), dim), dtype=np.float32)
     offer_vectors = np.zeros((len(profiles), dim), dtype=np.float32)
     need_vectors = np.zeros((len(profiles), dim), dtype=np.float32)
-    field_array = np.asarray(fields)
+    field_array = np.asarray(fields, dtype="<U16")
     for row in range(len(profiles)):
         block = passage_vectors[start[row]:start[row + 1]]
         names = field_array[start[row]:start[row + 1]]
@@ -145,7 +145,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
         passage_vectors=passage_vectors.astype(np.float16),
         passage_start=start,
         passage_texts=texts,
-        passage_fields=fields,
+        passage_fields=field_array,
         offer_vectors=normalise_rows(offer_vectors).astype(np.float16),
         has_offer=has_offer,
         need_vectors=normalise_rows(need_vectors).astype(np.float16),

@@ -190,7 +190,7 @@ def _passage_scores(index: Index, query: Query, rows: np.ndarray) -> tuple[np.nd
     score = best_per_query.mean(axis=0)
     # Reason: the actor passage closest to any part of the query, preferring descriptive ones.
     closest = sims.max(axis=0)
-    fields = np.asarray(index.passage_fields)[positions]
+    fields = index.passage_fields[positions]
     closest = np.where(fields == "name", closest - 1.0, closest)
     best = np.empty(len(rows), dtype=np.int64)
     for i, (offset, length) in enumerate(zip(offsets, lengths, strict=True)):

