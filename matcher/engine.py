@@ -16,13 +16,22 @@ import numpy as np
 from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
 from matcher.formats import parse_profiles
-from matcher.index import Index, build_index, embed_field, places_of, profile_places
+from matcher.index import (
+    Index,
+    build_index,
+    embed_field,
+    places_of,
+    profile_concepts,
+    profile_places,
+)
+from matcher.intent import requested_kinds
 from matcher.places import fold, gazetteer
 from matcher.profile import KINDS, ActorProfile
 from matcher.ranking import Filters, Match, Query, Weights, rank
 from matcher.settings import Settings
 from matcher.store import Store, StoredActor, UpsertSummary
 from matcher.text import profile_passages, split_passages
+from matcher.themes import thesaurus
 
 Progress = Callable[[int, int], None]
 
@@ -31,6 +40,17 @@ Progress = Callable[[int, int], None]
 class Page:
     items: list[StoredActor]
     total: int
+
+
+def query_from_text(encoder: Encoder, text: str) -> Query:
+    """The query for an initiative text: its vector and its sentences' vectors, the places,
+    themes and kinds of partner it names; the text itself is what is needed."""
+    passages = split_passages(text) or [text.strip()]
+    vectors = encoder.encode([text.strip(), *passages], "query")
+    whole = vectors[0]
+    return Query(vector=whole, passage_vectors=vectors[1:], places=places_of([text]),
+                 need_vector=whole, wanted_kinds=requested_kinds(text),
+                 concepts=thesaurus().find(text))
 
 
 class Matcher:
@@ -158,11 +178,7 @@ class Matcher:
         return rank(self.index(), self.profile_query(profile), filters, top, self.weights)
 
     def text_query(self, text: str) -> Query:
-        passages = split_passages(text) or [text.strip()]
-        vectors = self.encoder.encoder.encode([text.strip(), *passages], "query")
-        whole = vectors[0]
-        return Query(vector=whole, passage_vectors=vectors[1:], places=places_of([text]),
-                     need_vector=whole)
+        return query_from_text(self.encoder.encoder, text)
 
     def actor_query(self, index: Index, row: int) -> Query:
         profile = index.profiles[row]
@@ -175,7 +191,9 @@ class Matcher:
             offer_vector=index.offer_vectors[row].astype(np.float32)
             if index.has_offer[row] else None,
             kind=profile.kind,
-            themes=frozenset(fold(t) for t in profile.themes),
+            concepts=frozenset(np.flatnonzero(index.concepts[row]).tolist()),
+            wanted_kinds=requested_kinds(profile.needs, seeking=True),
+            need_matches_profiles=True,
         )
 
     def profile_query(self, profile: ActorProfile) -> Query:
@@ -188,8 +206,9 @@ class Matcher:
         return Query(
             vector=normalise_rows(vectors.mean(axis=0, keepdims=True))[0],
             passage_vectors=vectors, places=profile_places(profile), need_vector=needs,
-            offer_vector=offers, kind=profile.kind,
-            themes=frozenset(fold(t) for t in profile.themes),
+            offer_vector=offers, kind=profile.kind, concepts=profile_concepts(profile),
+            wanted_kinds=requested_kinds(profile.needs, seeking=True),
+            need_matches_profiles=True,
         )
 
     # -- input checks ---------------------------------------------------------------------

@@ -8,7 +8,8 @@ Arrays, not objects, so that a query over 100,000 actors is a few matrix product
   actor, contiguous per actor, read only for the short-listed candidates;
 - ``offer_vectors`` / ``need_vectors`` (n, d) float16 with presence masks, for complementarity;
 - ``country_rows``: partner country -> rows of the actors that work there (structured field plus
-  places named in their texts).
+  places named in their texts);
+- ``concepts`` (n, c) bool: the thesaurus themes each actor's texts name (``matcher.themes``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.places import gazetteer
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages, split_passages
+from matcher.themes import thesaurus
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Index:
     has_need: np.ndarray
     kind_codes: np.ndarray
     places: list[Places]
+    concepts: np.ndarray
     country_rows: dict[str, np.ndarray] = field(default_factory=dict)
     row_of: dict[str, int] = field(default_factory=dict)
 
@@ -76,6 +79,10 @@ class Index:
             for code in places.countries:
                 rows.setdefault(code, []).append(i)
         self.country_rows = {c: np.asarray(r, dtype=np.int64) for c, r in rows.items()}
+        # Rare themes say more than common ones (inverse document frequency).
+        frequency = self.concepts.sum(axis=0)
+        self.concept_weights = (np.log((len(self) + 1) / (frequency + 1)) + 1.0).astype(
+            np.float64)
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -86,6 +93,19 @@ class Index:
 
     def passages(self, row: int) -> np.ndarray:
         return self.passage_vectors[self.passage_start[row]:self.passage_start[row + 1]]
+
+
+def profile_concepts(profile: ActorProfile) -> frozenset[int]:
+    """Thesaurus concepts named anywhere in the profile."""
+    return thesaurus().find(" ".join([profile.name, profile.description, " ".join(
+        profile.themes), profile.offers, profile.needs]))
+
+
+def concept_matrix(concept_sets: Sequence[frozenset[int]]) -> np.ndarray:
+    matrix = np.zeros((len(concept_sets), len(thesaurus())), dtype=bool)
+    for row, found in enumerate(concept_sets):
+        matrix[row, list(found)] = True
+    return matrix
 
 
 def kind_code(kind: str) -> int:
@@ -152,4 +172,5 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
         has_need=has_need,
         kind_codes=np.asarray([kind_code(p.kind) for p in profiles], dtype=np.int8),
         places=[profile_places(p) for p in profiles],
+        concepts=concept_matrix([profile_concepts(p) for p in profiles]),
     )

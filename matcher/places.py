@@ -96,6 +96,11 @@ class Gazetteer:
                 self._aliases.setdefault(fold(name), code)
         for alias, code in _EXTRA_ALIASES.items():
             self._aliases[fold(alias)] = code
+        # Adjectives and nationality nouns ("congolais", "Marokkaanse", "Burundian") name a
+        # country in free text only: they are not accepted as a value of the countries field.
+        text = resources.files("matcher.resources").joinpath("demonyms.csv").read_text("utf-8")
+        self._demonyms = {fold(row["term"]): row["alpha2"].upper()
+                          for row in csv.DictReader(text.splitlines())}
         self._places: dict[str, tuple[str, str]] = {}
         text = resources.files("matcher.resources").joinpath("places.csv").read_text("utf-8")
         for row in csv.DictReader(text.splitlines()):
@@ -104,7 +109,7 @@ class Gazetteer:
         terms = [a for a, c in self._aliases.items()
                  if (len(a) >= 4 or a in extra) and a not in _NOT_IN_TEXT
                  and c not in _TEXT_EXCLUDED_COUNTRIES]
-        terms += list(self._places)
+        terms += list(self._places) + list(self._demonyms)
         terms.sort(key=len, reverse=True)
         self._pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b")
 
@@ -126,6 +131,9 @@ class Gazetteer:
             if term in self._places:
                 code, label = self._places[term]
                 mention = PlaceMention(code, label, True)
+            elif term in self._demonyms:
+                code = self._demonyms[term]
+                mention = PlaceMention(code, self.countries[code].name_en, False)
             else:
                 code = self._aliases[term]
                 mention = PlaceMention(code, self.countries[code].name_en, False)

@@ -6,6 +6,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
   over query passages of the best-matching actor passage (sentence-level, so one relevant
   sentence in a long description counts). Raw cosines are calibrated per query as a z-score
   against all actors, then squashed, so that the scale does not depend on the model.
+- ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
+  weighted by rarity) that the actor's texts also name.
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
   for the same partner town (countries and towns come from structured fields and free text).
 - ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
@@ -23,21 +25,25 @@ from typing import Any
 import numpy as np
 
 from matcher.index import Index, Places, kind_code
-from matcher.places import fold, gazetteer
+from matcher.places import gazetteer
 from matcher.profile import ActorProfile
 from matcher.reasons import Reason, quote
+from matcher.themes import thesaurus
 
 
 @dataclass(frozen=True)
 class Weights:
     """Weights of the score parts and of the diversity step (documented defaults)."""
 
-    semantic: float = 0.65
-    geography: float = 0.20
+    semantic: float = 0.40
+    themes: float = 0.15
+    geography: float = 0.30
     complementarity: float = 0.15
+    requested_kind: float = 0.08
     look_alike: float = 0.08
     same_kind: float = 0.02
-    town_share: float = 0.25
+    town_share: float = 0.4
+    passage_share: float = 0.5
     pool: int = 200
 
 
@@ -51,7 +57,9 @@ class Query:
     need_vector: np.ndarray | None = None
     offer_vector: np.ndarray | None = None
     kind: str | None = None
-    themes: frozenset[str] = frozenset()
+    concepts: frozenset[int] = frozenset()
+    wanted_kinds: frozenset[str] = frozenset()
+    need_matches_profiles: bool = False
 
 
 @dataclass(frozen=True)
@@ -130,6 +138,15 @@ def country_overlap(index: Index, countries: frozenset[str]) -> np.ndarray:
     return overlap / max(len(countries), 1)
 
 
+def theme_overlap(index: Index, concepts: frozenset[int]) -> np.ndarray:
+    """Share of the query's themes (weighted by rarity) that each actor also names."""
+    if not concepts:
+        return np.zeros(len(index))
+    columns = sorted(concepts)
+    weights = index.concept_weights[columns]
+    return index.concepts[:, columns].astype(np.float64) @ weights / weights.sum()
+
+
 def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10,
          weights: Weights = Weights(), coarse: np.ndarray | None = None) -> list[Match]:
     """Rank the actors of ``index`` for ``query``; ``coarse`` may pass precomputed profile
@@ -141,24 +158,28 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     coarse = np.asarray(coarse, dtype=np.float64)
     mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
     countries = country_overlap(index, query.places.countries)
+    themes = theme_overlap(index, query.concepts)
     mask = allowed_rows(index, filters)
     if not mask.any():
         return []
     first_pass = weights.semantic * squash((coarse - mean) / std) \
-        + weights.geography * (1 - weights.town_share) * countries
+        + weights.geography * (1 - weights.town_share) * countries + weights.themes * themes
     first_pass[~mask] = -np.inf
     pool = min(max(weights.pool, top * 4), int(mask.sum()))
     rows = np.argpartition(-first_pass, pool - 1)[:pool]
     rows = rows[np.argsort(-first_pass[rows], kind="stable")]
 
     best_passage, passage_score = _passage_scores(index, query, rows)
-    semantic_raw = 0.5 * coarse[rows] + 0.5 * passage_score
+    semantic_raw = ((1 - weights.passage_share) * coarse[rows]
+                    + weights.passage_share * passage_score)
     semantic = squash((semantic_raw - mean) / std)
-    comp, comp_reason = _complementarity(index, query, rows, mean, std)
+    comp, comp_reason = _complementarity(index, query, rows)
     towns = np.array([1.0 if query.places.towns & index.places[r].towns else 0.0 for r in rows])
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
-    relevance = (weights.semantic * semantic + weights.geography * geography
-                 + weights.complementarity * comp)
+    wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
+    relevance = (weights.semantic * semantic + weights.themes * themes[rows]
+                 + weights.geography * geography + weights.complementarity * comp
+                 + weights.requested_kind * wanted)
     order, penalties = _diversify(index, rows, relevance, top, weights)
 
     matches = []
@@ -166,10 +187,14 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         row = int(rows[pos])
         profile = index.profiles[row]
         parts = {"semantic": float(weights.semantic * semantic[pos]),
+                 "themes": float(weights.themes * themes[row]),
                  "geography": float(weights.geography * geography[pos]),
                  "complementarity": float(weights.complementarity * comp[pos]),
+                 "kind": float(weights.requested_kind * wanted[pos]),
                  "diversity": -float(penalties[pos])}
         reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos])
+        if wanted[pos]:
+            reasons.append(Reason("requested_kind", {"kind": profile.kind}))
         matches.append(Match(profile, float(relevance[pos] - penalties[pos]), parts,
                              tuple(reasons)))
     return matches
@@ -198,24 +223,34 @@ def _passage_scores(index: Index, query: Query, rows: np.ndarray) -> tuple[np.nd
     return best, score
 
 
-def _complementarity(index: Index, query: Query, rows: np.ndarray, mean: float,
-                     std: float) -> tuple[np.ndarray, list[str | None]]:
-    """Calibrated match of the query's needs with candidates' offers (and offers with needs)."""
+def _complementarity(index: Index, query: Query, rows: np.ndarray
+                     ) -> tuple[np.ndarray, list[str | None]]:
+    """How well candidates answer the query's needs (their offers, or for a registered actor
+    their whole profile) and need what the query offers. Each similarity is calibrated as a
+    z-score against the same vector's similarities to the candidates' profiles, so the part
+    does not depend on the model's scale."""
+    sides: list[tuple[str, np.ndarray, np.ndarray]] = []
+    if query.need_vector is not None:
+        need = query.need_vector.astype(np.float32)
+        reference = index.profile_vectors[rows] @ need
+        sims = index.offer_vectors[rows].astype(np.float32) @ need
+        sides.append(("offers_for_need", np.where(index.has_offer[rows], sims, -np.inf),
+                      reference))
+        if query.need_matches_profiles:
+            sides.append(("answers_need", reference, reference))
+    if query.offer_vector is not None:
+        offer = query.offer_vector.astype(np.float32)
+        sims = index.need_vectors[rows].astype(np.float32) @ offer
+        sides.append(("needs_your_offer", np.where(index.has_need[rows], sims, -np.inf),
+                      index.profile_vectors[rows] @ offer))
     best = np.full(len(rows), -np.inf)
     which: list[str | None] = [None] * len(rows)
-    if query.need_vector is not None:
-        sims = index.offer_vectors[rows].astype(np.float32) @ query.need_vector
-        sims = np.where(index.has_offer[rows], sims, -np.inf)
-        for i in np.flatnonzero(sims > best):
-            which[i] = "offers_for_need"
-        best = np.maximum(best, sims)
-    if query.offer_vector is not None:
-        sims = index.need_vectors[rows].astype(np.float32) @ query.offer_vector
-        sims = np.where(index.has_need[rows], sims, -np.inf)
-        for i in np.flatnonzero(sims > best):
-            which[i] = "needs_your_offer"
-        best = np.maximum(best, sims)
-    comp = np.where(np.isfinite(best), squash((best - mean) / std), 0.0)
+    for code, sims, reference in sides:
+        z = (sims - reference.mean()) / (reference.std() + 1e-6)
+        for i in np.flatnonzero(z > best):
+            which[i] = code
+        best = np.maximum(best, z)
+    comp = np.where(np.isfinite(best), squash(best), 0.0)
     which = [w if c >= 0.5 else None for w, c in zip(which, comp, strict=True)]
     return comp, which
 
@@ -265,9 +300,13 @@ def _reasons(index: Index, query: Query, row: int, passage: int,
         reasons.append(Reason(comp_reason, {"text": quote(profile.offers, 140)}))
     elif comp_reason == "needs_your_offer" and profile.needs:
         reasons.append(Reason(comp_reason, {"text": quote(profile.needs, 140)}))
-    themes = sorted({fold(t) for t in profile.themes} & query.themes)
-    if themes:
-        reasons.append(Reason("shared_themes", {"themes": ", ".join(themes)}))
+    elif comp_reason == "answers_need":
+        reasons.append(Reason(comp_reason))
+    shared_concepts = sorted(query.concepts & set(np.flatnonzero(index.concepts[row]).tolist()))
+    if shared_concepts:
+        labels = {f"themes_{lang}": ", ".join(thesaurus().label(c, lang) for c in shared_concepts)
+                  for lang in ("en", "fr", "nl")}
+        reasons.append(Reason("shared_themes", {"themes": labels["themes_en"], **labels}))
     if query.kind and frozenset((query.kind, profile.kind)) in COMPLEMENTARY_KINDS:
         reasons.append(Reason("complementary_role", {"kind": profile.kind,
                                                      "other": query.kind}))

@@ -32,10 +32,20 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Recherche ce que vous offrez : « {text} »",
         "nl": "Zoekt wat u aanbiedt: “{text}”",
     },
+    "answers_need": {
+        "en": "Its work fits what you are looking for",
+        "fr": "Son action correspond à ce que vous recherchez",
+        "nl": "Zijn werking past bij wat u zoekt",
+    },
     "complementary_role": {
         "en": "Complementary role: {kind} next to a {other}",
         "fr": "Rôle complémentaire : {kind} aux côtés d'un·e {other}",
         "nl": "Complementaire rol: {kind} naast een {other}",
+    },
+    "requested_kind": {
+        "en": "A {kind}, as asked",
+        "fr": "Type d'acteur demandé : {kind}",
+        "nl": "Gevraagd type actor: {kind}",
     },
     "shared_themes": {
         "en": "Shared themes: {themes}",
@@ -76,8 +86,9 @@ class Reason:
         for key in ("kind", "other"):
             if key in params:
                 params[key] = kind_label(params[key], lang)
-        if "places_" + lang in params:
-            params["places"] = params["places_" + lang]
+        for key in ("places", "themes"):
+            if f"{key}_{lang}" in params:
+                params[key] = params[f"{key}_{lang}"]
         return template.format(**params)
 
 

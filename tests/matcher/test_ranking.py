@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from matcher.encoders import CachedEncoder, normalise_rows
+from matcher.engine import query_from_text
 from matcher.index import build_index
 from matcher.profile import validate_record
-from matcher.ranking import Filters, Query, Weights, rank, squash
-from matcher.text import split_passages
+from matcher.ranking import Filters, Weights, rank, squash
 
 
 class BagOfWordsEncoder:
@@ -58,17 +58,13 @@ def index(encoder):
     return build_index(PROFILES, encoder)
 
 
-def text_query(encoder, text, places=None):
-    from matcher.index import places_of
-
-    passages = split_passages(text)
-    vectors = encoder.encode([text, *passages], "query")
-    return Query(vectors[0], vectors[1:], places_of([text]), need_vector=vectors[0])
+def text_query(encoder, text):
+    return query_from_text(encoder, text)
 
 
 def test_semantic_part_matches_brute_force(index, encoder):
     query = text_query(encoder, "water wells for villages")
-    weights = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0)
+    weights = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0, themes=0)
     results = rank(index, query, top=len(PROFILES), weights=weights)
     coarse = index.profile_vectors @ query.vector
     mean, std = coarse.mean(), coarse.std() + 1e-6
@@ -106,9 +102,13 @@ def test_filters_are_hard_constraints(index, encoder):
 
 def test_geography_counts_countries_and_towns(index, encoder):
     query = text_query(encoder, "a project in Kintambo")
-    results = {m.profile.id: m for m in rank(index, query, top=7)}
-    assert results["a3"].parts["geography"] == pytest.approx(0.20)  # country + same town
-    assert results["a0"].parts["geography"] == pytest.approx(0.20 * 0.75)  # country only
+    weights = Weights()
+    results = {m.profile.id: m for m in rank(index, query, top=7, weights=weights)}
+    # country and same town
+    assert results["a3"].parts["geography"] == pytest.approx(weights.geography)
+    # country only
+    assert results["a0"].parts["geography"] == pytest.approx(
+        weights.geography * (1 - weights.town_share))
     assert results["a5"].parts["geography"] == 0
     assert any("Kintambo" in r.render("en") for r in results["a3"].reasons)
 
@@ -136,6 +136,14 @@ def test_complementary_offers_and_needs(index):
     assert any(r.startswith("Offers what is needed") or r.startswith("Needs what you offer")
                for r in rendered)
     assert any(r.startswith("Complementary role") for r in rendered)
+
+
+def test_theme_part_uses_the_multilingual_thesaurus(index, encoder):
+    query = text_query(encoder, "Nous voulons creuser des puits")  # French for "wells"
+    results = {m.profile.id: m for m in rank(index, query, top=7)}
+    assert results["a0"].parts["themes"] == pytest.approx(Weights().themes)
+    assert results["a5"].parts["themes"] == 0
+    assert any(r.render("fr") == "Thèmes communs : eau potable" for r in results["a0"].reasons)
 
 
 def test_empty_index_and_zero_top(encoder):
