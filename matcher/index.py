@@ -28,14 +28,18 @@ from matcher.themes import thesaurus
 
 @dataclass(frozen=True)
 class Places:
-    """Partner countries and towns of one actor or query."""
+    """Partner countries and towns of one actor or query, and the Brussels communes where it
+    is based (an actor) or that it names (a query)."""
 
     countries: frozenset[str] = frozenset()
     towns: frozenset[str] = frozenset()
+    brussels: frozenset[str] = frozenset()
 
 
-def places_of(texts: Sequence[str], structured: Sequence[str] = ()) -> Places:
-    """Countries and towns in the structured field and named in the free texts."""
+def places_of(texts: Sequence[str], structured: Sequence[str] = (),
+              seat: str = "") -> Places:
+    """Countries and towns in the structured field and named in the free texts; the Brussels
+    commune of the seat, or, without one, those the texts name."""
     countries = set(structured)
     towns = set()
     for text in texts:
@@ -43,12 +47,24 @@ def places_of(texts: Sequence[str], structured: Sequence[str] = ()) -> Places:
             countries.add(mention.country)
             if mention.is_town:
                 towns.add(mention.label)
-    return Places(frozenset(countries), frozenset(towns))
+    home = gazetteer().brussels_commune(seat) if seat else None
+    brussels = frozenset({home}) if home else frozenset().union(
+        *(gazetteer().brussels_communes_in(t) for t in texts))
+    return Places(frozenset(countries), frozenset(towns), brussels)
 
 
 def profile_places(profile: ActorProfile) -> Places:
-    return places_of([profile.name, profile.description, profile.offers, profile.needs],
-                     profile.countries)
+    """An actor's places; its Brussels commune is its seat, or for a commune or its advisory
+    council the commune its name gives."""
+    seat = profile.commune
+    if not seat and profile.kind in ("commune", "advisory_council"):
+        named = gazetteer().brussels_communes_in(profile.name)
+        seat = next(iter(named)) if len(named) == 1 else ""
+    places = places_of([profile.name, profile.description, profile.offers, profile.needs],
+                       profile.countries, seat)
+    if not seat:
+        places = Places(places.countries, places.towns, frozenset())
+    return places
 
 
 @dataclass

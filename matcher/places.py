@@ -106,6 +106,12 @@ class Gazetteer:
         for row in csv.DictReader(text.splitlines()):
             self._places[fold(row["name"])] = (row["alpha2"].upper(), row["label"])
         extra = {fold(a) for a in _EXTRA_ALIASES}
+        text = resources.files("matcher.resources").joinpath("brussels_communes.csv").read_text(
+            "utf-8")
+        self._communes = {fold(row["name"]): row["commune"]
+                          for row in csv.DictReader(text.splitlines())}
+        self._commune_pattern = re.compile(r"\b(" + "|".join(
+            re.escape(n) for n in sorted(self._communes, key=len, reverse=True)) + r")\b")
         terms = [a for a, c in self._aliases.items()
                  if (len(a) >= 4 or a in extra) and a not in _NOT_IN_TEXT
                  and c not in _TEXT_EXCLUDED_COUNTRIES]
@@ -142,6 +148,15 @@ class Gazetteer:
                 seen.add(key)
                 found.append(mention)
         return found
+
+    def brussels_commune(self, value: str) -> str | None:
+        """The Brussels commune (canonical French name) a name or district refers to."""
+        return self._communes.get(fold(value))
+
+    def brussels_communes_in(self, text: str) -> frozenset[str]:
+        """Brussels communes (or their well-known districts) named in ``text``."""
+        return frozenset(self._communes[m.group(1)]
+                         for m in self._commune_pattern.finditer(fold(text)))
 
     def name(self, code: str, lang: str = "en") -> str:
         country = self.countries.get(code)

@@ -40,6 +40,7 @@ class Weights:
     geography: float = 0.30
     complementarity: float = 0.15
     requested_kind: float = 0.08
+    local: float = 0.05
     look_alike: float = 0.08
     same_kind: float = 0.02
     town_share: float = 0.4
@@ -177,9 +178,11 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     towns = np.array([1.0 if query.places.towns & index.places[r].towns else 0.0 for r in rows])
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
+    local = np.array([1.0 if query.places.brussels & index.places[r].brussels else 0.0
+                      for r in rows])
     relevance = (weights.semantic * semantic + weights.themes * themes[rows]
                  + weights.geography * geography + weights.complementarity * comp
-                 + weights.requested_kind * wanted)
+                 + weights.requested_kind * wanted + weights.local * local)
     order, penalties = _diversify(index, rows, relevance, top, weights)
 
     matches = []
@@ -191,10 +194,14 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                  "geography": float(weights.geography * geography[pos]),
                  "complementarity": float(weights.complementarity * comp[pos]),
                  "kind": float(weights.requested_kind * wanted[pos]),
+                 "local": float(weights.local * local[pos]),
                  "diversity": -float(penalties[pos])}
         reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos])
         if wanted[pos]:
             reasons.append(Reason("requested_kind", {"kind": profile.kind}))
+        if local[pos]:
+            shared = sorted(query.places.brussels & index.places[row].brussels)
+            reasons.append(Reason("same_brussels_commune", {"places": ", ".join(shared)}))
         matches.append(Match(profile, float(relevance[pos] - penalties[pos]), parts,
                              tuple(reasons)))
     return matches

@@ -47,6 +47,11 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Type d'acteur demandé : {kind}",
         "nl": "Gevraagd type actor: {kind}",
     },
+    "same_brussels_commune": {
+        "en": "Based in the same Brussels commune: {places}",
+        "fr": "Même commune bruxelloise : {places}",
+        "nl": "Zelfde Brusselse gemeente: {places}",
+    },
     "shared_themes": {
         "en": "Shared themes: {themes}",
         "fr": "Thèmes communs : {themes}",

@@ -36,3 +36,12 @@ def test_country_names_by_language():
     assert g.name("MA", "nl") == "Marokko"
     assert g.name("MA", "fr") == "Maroc"
     assert g.name("CD", "en") == "Democratic Republic of the Congo"
+
+
+def test_brussels_communes_in_french_dutch_and_districts():
+    g = gazetteer()
+    assert g.brussels_commune("Schaarbeek") == "Schaerbeek"
+    assert g.brussels_commune("Sint-Jans-Molenbeek") == "Molenbeek-Saint-Jean"
+    assert g.brussels_communes_in("Jongeren uit Elsene en uit Matonge, en Ukkel") == {
+        "Ixelles", "Uccle"}
+    assert g.brussels_communes_in("une association bruxelloise") == frozenset()
