@@ -87,7 +87,8 @@ class Matcher:
             revision = self.store.revision()
             if self._index is None or revision != self._revision:
                 profiles = [a.profile for a in self.store.all()]
-                self._index = build_index(profiles, self.encoder, progress)
+                self._index = build_index(profiles, self.encoder, progress,
+                                          previous=self._index)
                 self._revision = revision
             return self._index
 

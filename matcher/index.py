@@ -117,13 +117,6 @@ def profile_concepts(profile: ActorProfile) -> frozenset[int]:
         profile.themes), profile.offers, profile.needs]))
 
 
-def concept_matrix(concept_sets: Sequence[frozenset[int]]) -> np.ndarray:
-    matrix = np.zeros((len(concept_sets), len(thesaurus())), dtype=bool)
-    for row, found in enumerate(concept_sets):
-        matrix[row, list(found)] = True
-    return matrix
-
-
 def kind_code(kind: str) -> int:
     return KINDS.index(kind)
 
@@ -145,48 +138,85 @@ def embed_field(encoder: CachedEncoder, texts: Sequence[str], role: str = "passa
 
 
 def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
-                progress: Callable[[int, int], None] | None = None) -> Index:
-    """Embed (through the cache) and arrange every profile's passages into an :class:`Index`."""
+                progress: Callable[[int, int], None] | None = None,
+                previous: Index | None = None) -> Index:
+    """Embed (through the cache) and arrange every profile's passages into an :class:`Index`.
+
+    With ``previous``, the rows of profiles that did not change are copied from it, so that a
+    write to a large registry only costs the work for the profiles it touched."""
     profiles = list(profiles)
+    reuse = np.full(len(profiles), -1, dtype=np.int64)
+    if previous is not None and previous.model == encoder.name:
+        for row, profile in enumerate(profiles):
+            old = previous.row_of.get(profile.id)
+            if old is not None and previous.profiles[old] == profile:
+                reuse[row] = old
+    fresh = [row for row in range(len(profiles)) if reuse[row] < 0]
+    fresh_texts: list[str] = []
+    fresh_fields: list[str] = []
+    fresh_start = [0]
+    for row in fresh:
+        for fieldname, passage in profile_passages(profiles[row]):
+            fresh_texts.append(passage)
+            fresh_fields.append(fieldname)
+        fresh_start.append(len(fresh_texts))
+    dim = encoder.dim
+    fresh_vectors = (encoder.encode(fresh_texts, "passage", progress=progress) if fresh_texts
+                     else np.zeros((0, dim), dtype=np.float32)).astype(np.float16)
+    fresh_position = {row: i for i, row in enumerate(fresh)}
+
+    blocks: list[np.ndarray] = []
     texts: list[str] = []
     fields: list[str] = []
     starts = [0]
-    for profile in profiles:
-        for fieldname, passage in profile_passages(profile):
-            texts.append(passage)
-            fields.append(fieldname)
+    places: list[Places] = []
+    concepts = np.zeros((len(profiles), len(thesaurus())), dtype=bool)
+    for row, profile in enumerate(profiles):
+        old = int(reuse[row])
+        if old >= 0:
+            a, b = previous.passage_start[old], previous.passage_start[old + 1]
+            blocks.append(previous.passage_vectors[a:b])
+            texts.extend(previous.passage_texts[a:b])
+            fields.extend(previous.passage_fields[a:b].tolist())
+            places.append(previous.places[old])
+            concepts[row] = previous.concepts[old]
+        else:
+            i = fresh_position[row]
+            a, b = fresh_start[i], fresh_start[i + 1]
+            blocks.append(fresh_vectors[a:b])
+            texts.extend(fresh_texts[a:b])
+            fields.extend(fresh_fields[a:b])
+            places.append(profile_places(profile))
+            concepts[row, list(profile_concepts(profile))] = True
         starts.append(len(texts))
-    dim = encoder.dim
-    passage_vectors = (encoder.encode(texts, "passage", progress=progress) if texts
-                       else np.zeros((0, dim), dtype=np.float32))
+    passage_vectors = (np.vstack(blocks) if blocks
+                       else np.zeros((0, dim), dtype=np.float16))
     start = np.asarray(starts, dtype=np.int64)
+    field_array = np.asarray(fields, dtype="<U16")
     profile_vectors = np.zeros((len(profiles), dim), dtype=np.float32)
     offer_vectors = np.zeros((len(profiles), dim), dtype=np.float32)
     need_vectors = np.zeros((len(profiles), dim), dtype=np.float32)
-    field_array = np.asarray(fields, dtype="<U16")
     for row in range(len(profiles)):
-        block = passage_vectors[start[row]:start[row + 1]]
+        block = passage_vectors[start[row]:start[row + 1]].astype(np.float32)
         names = field_array[start[row]:start[row + 1]]
         profile_vectors[row] = block.mean(axis=0)
         if (names == "offers").any():
             offer_vectors[row] = block[names == "offers"].mean(axis=0)
         if (names == "needs").any():
             need_vectors[row] = block[names == "needs"].mean(axis=0)
-    has_offer = np.linalg.norm(offer_vectors, axis=1) > 0
-    has_need = np.linalg.norm(need_vectors, axis=1) > 0
     return Index(
         model=encoder.name,
         profiles=profiles,
         profile_vectors=normalise_rows(profile_vectors),
-        passage_vectors=passage_vectors.astype(np.float16),
+        passage_vectors=passage_vectors,
         passage_start=start,
         passage_texts=texts,
         passage_fields=field_array,
         offer_vectors=normalise_rows(offer_vectors).astype(np.float16),
-        has_offer=has_offer,
+        has_offer=np.linalg.norm(offer_vectors, axis=1) > 0,
         need_vectors=normalise_rows(need_vectors).astype(np.float16),
-        has_need=has_need,
+        has_need=np.linalg.norm(need_vectors, axis=1) > 0,
         kind_codes=np.asarray([kind_code(p.kind) for p in profiles], dtype=np.int8),
-        places=[profile_places(p) for p in profiles],
-        concepts=concept_matrix([profile_concepts(p) for p in profiles]),
+        places=places,
+        concepts=concepts,
     )

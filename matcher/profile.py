@@ -62,6 +62,14 @@ class ActorProfile:
         return out
 
 
+def profile_from_dict(data: Mapping[str, Any]) -> ActorProfile:
+    """Rebuild a profile from :meth:`ActorProfile.to_dict` output without validating it again
+    (for data the store validated when it was written)."""
+    values = {k: (tuple(v) if k in LIST_FIELDS else v) for k, v in data.items()
+              if k in ALL_FIELDS}
+    return ActorProfile(**values)
+
+
 def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> ActorProfile:
     """Check one raw record (from JSON, CSV or the API) and return the profile.
 

@@ -150,3 +150,16 @@ def test_empty_index_and_zero_top(encoder):
     empty = build_index([], encoder)
     query = text_query(encoder, "water")
     assert rank(empty, query) == []
+
+
+def test_incremental_index_equals_a_full_rebuild(index, encoder):
+    changed = [*PROFILES[:2], actor(2, "ngo", "school latrines and hand washing.", ["SN"]),
+               *PROFILES[4:], actor(9, "expert", "civil registration expert.", ["BJ"])]
+    incremental = build_index(changed, encoder, previous=index)
+    full = build_index(changed, encoder)
+    for name in ("profile_vectors", "passage_vectors", "passage_start", "offer_vectors",
+                 "need_vectors", "has_offer", "has_need", "kind_codes", "concepts"):
+        assert np.array_equal(getattr(incremental, name), getattr(full, name)), name
+    assert incremental.passage_texts == full.passage_texts
+    assert incremental.places == full.places
+    assert incremental.row_of == full.row_of
