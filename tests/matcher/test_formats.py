@@ -33,7 +33,7 @@ def test_export_round_trip(fmt):
 
 
 def test_semicolon_csv_as_written_by_belgian_spreadsheets():
-    data = "id;name;kind;description;countries\nx-1;X;ngo;Texte;RDC\n".encode()
+    data = b"id;name;kind;description;countries\nx-1;X;ngo;Texte;RDC\n"
     [profile] = parse_profiles(data, "csv")
     assert profile.countries == ("CD",)
 
