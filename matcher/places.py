@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -50,11 +51,14 @@ _NOT_IN_TEXT = {
 _TEXT_EXCLUDED_COUNTRIES = {"BE"}
 
 
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def fold(text: str) -> str:
     """Case-fold, strip accents and punctuation, collapse spaces (for matching names)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    no_marks = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", no_marks).split())
+    # NFKD splits accented letters into letter + mark; the ASCII encoding drops the marks.
+    ascii_text = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore")
+    return _NON_ALNUM.sub(" ", ascii_text.decode("ascii")).strip()
 
 
 @dataclass(frozen=True)
@@ -110,14 +114,14 @@ class Gazetteer:
             "utf-8")
         self._communes = {fold(row["name"]): row["commune"]
                           for row in csv.DictReader(text.splitlines())}
-        self._commune_pattern = re.compile(r"\b(" + "|".join(
-            re.escape(n) for n in sorted(self._communes, key=len, reverse=True)) + r")\b")
         terms = [a for a, c in self._aliases.items()
                  if (len(a) >= 4 or a in extra) and a not in _NOT_IN_TEXT
                  and c not in _TEXT_EXCLUDED_COUNTRIES]
         terms += list(self._places) + list(self._demonyms)
         terms.sort(key=len, reverse=True)
-        self._pattern = re.compile(r"\b(" + "|".join(re.escape(t) for t in terms) + r")\b")
+        self._text_terms = frozenset(terms)
+        self._longest = max(len(t.split()) for t in terms)
+        self._longest_commune = max(len(n.split()) for n in self._communes)
 
     def country_code(self, value: str) -> str | None:
         """Return the ISO alpha-2 code for a code or a FR/NL/EN name, or ``None``."""
@@ -132,8 +136,7 @@ class Gazetteer:
         """Countries and towns named in ``text``, in order of first mention, no repeats."""
         seen: set[tuple[str, str]] = set()
         found: list[PlaceMention] = []
-        for match in self._pattern.finditer(fold(text)):
-            term = match.group(1)
+        for term in _longest_matches(fold(text), self._text_terms, self._longest):
             if term in self._places:
                 code, label = self._places[term]
                 mention = PlaceMention(code, label, True)
@@ -155,12 +158,27 @@ class Gazetteer:
 
     def brussels_communes_in(self, text: str) -> frozenset[str]:
         """Brussels communes (or their well-known districts) named in ``text``."""
-        return frozenset(self._communes[m.group(1)]
-                         for m in self._commune_pattern.finditer(fold(text)))
+        return frozenset(self._communes[term] for term in _longest_matches(
+            fold(text), self._communes, self._longest_commune))
 
     def name(self, code: str, lang: str = "en") -> str:
         country = self.countries.get(code)
         return country.name(lang) if country else code
+
+
+def _longest_matches(folded: str, terms: Container[str], longest: int) -> Iterator[str]:
+    """Terms (runs of whole words) found in a folded text, longest first at each position."""
+    words = folded.split()
+    i = 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            candidate = " ".join(words[i:i + size])
+            if candidate in terms:
+                yield candidate
+                i += size
+                break
+        else:
+            i += 1
 
 
 def _short(name_en: str) -> str:

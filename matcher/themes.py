@@ -26,19 +26,34 @@ class Concept:
 
 
 class Thesaurus:
-    """Concepts with their labels and one compiled pattern that finds them in text."""
+    """Concepts with their labels, and the lookup tables that find them in text."""
 
     def __init__(self) -> None:
         text = resources.files("matcher.resources").joinpath("themes.csv").read_text("utf-8")
         self.concepts: list[Concept] = []
-        alternatives = []
+        self._exact: dict[str, set[int]] = {}
+        self._prefix: dict[str, set[int]] = {}
+        self._contains: list[tuple[str, int]] = []
+        phrases: list[tuple[str, int]] = []
         for row in csv.DictReader(text.splitlines(), delimiter="|"):
             index = len(self.concepts)
             self.concepts.append(Concept(row["concept"], {"en": row["en"], "fr": row["fr"],
                                                           "nl": row["nl"]}))
-            alternatives.append(f"(?P<c{index}>{'|'.join(_term_patterns(row['terms']))})")
-        # "*word*" terms need no word boundary before them: Dutch compounds ("drinkwater").
-        self._pattern = re.compile("|".join(alternatives))
+            for term in (t.strip() for t in row["terms"].split(",")):
+                if not term:
+                    continue
+                if " " in term:
+                    phrases.append((term, index))
+                elif term.startswith("*"):
+                    self._contains.append((term.strip("*"), index))
+                elif term.endswith("*"):
+                    self._prefix.setdefault(term[:-1], set()).add(index)
+                else:
+                    self._exact.setdefault(term, set()).add(index)
+        self._longest_prefix = max((len(p) for p in self._prefix), default=0)
+        # A phrase's regex runs only on texts that contain its first word (a fast test).
+        self._phrases = [(term.split()[0].strip("*"), re.compile(_phrase_pattern(term)), index)
+                         for term, index in phrases]
         self.key_index = {c.key: i for i, c in enumerate(self.concepts)}
 
     def __len__(self) -> int:
@@ -46,10 +61,18 @@ class Thesaurus:
 
     def find(self, text: str) -> frozenset[int]:
         """Indices of the concepts named in ``text``."""
-        found = set()
-        for match in self._pattern.finditer(fold(text)):
-            if match.lastgroup:
-                found.add(int(match.lastgroup[1:]))
+        folded = fold(text)
+        found: set[int] = set()
+        for word in set(folded.split()):
+            found |= self._exact.get(word, set())
+            for length in range(1, min(len(word), self._longest_prefix) + 1):
+                found |= self._prefix.get(word[:length], set())
+            for core, index in self._contains:
+                if core in word:
+                    found.add(index)
+        for first, pattern, index in self._phrases:
+            if index not in found and first in folded and pattern.search(folded):
+                found.add(index)
         return frozenset(found)
 
     def label(self, index: int, lang: str = "en") -> str:
@@ -57,15 +80,10 @@ class Thesaurus:
         return labels.get(lang) or labels["en"]
 
 
-def _term_patterns(terms: str) -> list[str]:
-    """'eau potable, water*, *afval*' -> regex alternatives, longest first."""
-    patterns = {_one(term.split()) for term in terms.split(",") if term.strip()}
-    return sorted(patterns, key=len, reverse=True)
-
-
-def _one(words: list[str]) -> str:
+def _phrase_pattern(term: str) -> str:
+    """'sage femme*' -> a whole-word regex; ``*`` ends a word with any letters."""
     parts = []
-    for word in words:
+    for word in term.split():
         core = re.escape(word.strip("*"))
         prefix = r"\w*" if word.startswith("*") else r"\b"
         suffix = r"\w*" if word.endswith("*") else r"\b"
