@@ -105,10 +105,12 @@ class Gazetteer:
         text = resources.files("matcher.resources").joinpath("demonyms.csv").read_text("utf-8")
         self._demonyms = {fold(row["term"]): row["alpha2"].upper()
                           for row in csv.DictReader(text.splitlines())}
-        self._places: dict[str, tuple[str, str]] = {}
+        # A region may span several countries ("Grands Lacs": CD;RW;BI;UG;TZ).
+        self._places: dict[str, tuple[tuple[str, ...], str]] = {}
         text = resources.files("matcher.resources").joinpath("places.csv").read_text("utf-8")
         for row in csv.DictReader(text.splitlines()):
-            self._places[fold(row["name"])] = (row["alpha2"].upper(), row["label"])
+            codes = tuple(code.strip().upper() for code in row["alpha2"].split(";"))
+            self._places[fold(row["name"])] = (codes, row["label"])
         extra = {fold(a) for a in _EXTRA_ALIASES}
         text = resources.files("matcher.resources").joinpath("brussels_communes.csv").read_text(
             "utf-8")
@@ -138,18 +140,13 @@ class Gazetteer:
         found: list[PlaceMention] = []
         for term in _longest_matches(fold(text), self._text_terms, self._longest):
             if term in self._places:
-                code, label = self._places[term]
-                mention = PlaceMention(code, label, True)
-            elif term in self._demonyms:
-                code = self._demonyms[term]
-                mention = PlaceMention(code, self.countries[code].name_en, False)
-            else:
-                code = self._aliases[term]
-                mention = PlaceMention(code, self.countries[code].name_en, False)
-            key = (mention.country, mention.label)
-            if key not in seen:
-                seen.add(key)
-                found.append(mention)
+                codes, label = self._places[term]
+                for code in codes:
+                    # A multi-country region is not a town: it counts for each country only.
+                    _add(found, seen, PlaceMention(code, label, len(codes) == 1))
+                continue
+            code = self._demonyms.get(term) or self._aliases[term]
+            _add(found, seen, PlaceMention(code, self.countries[code].name_en, False))
         return found
 
     def brussels_commune(self, value: str) -> str | None:
@@ -164,6 +161,13 @@ class Gazetteer:
     def name(self, code: str, lang: str = "en") -> str:
         country = self.countries.get(code)
         return country.name(lang) if country else code
+
+
+def _add(found: list[PlaceMention], seen: set[tuple[str, str]], mention: PlaceMention) -> None:
+    key = (mention.country, mention.label)
+    if key not in seen:
+        seen.add(key)
+        found.append(mention)
 
 
 def _longest_matches(folded: str, terms: Container[str], longest: int) -> Iterator[str]:

@@ -45,3 +45,9 @@ def test_brussels_communes_in_french_dutch_and_districts():
     assert g.brussels_communes_in("Jongeren uit Elsene en uit Matonge, en Ukkel") == {
         "Ixelles", "Uccle"}
     assert g.brussels_communes_in("une association bruxelloise") == frozenset()
+
+
+def test_multi_country_regions_count_for_each_country_but_not_as_a_town():
+    found = gazetteer().detect("la paix dans la région des Grands Lacs")
+    assert {m.country for m in found} == {"CD", "RW", "BI", "UG", "TZ"}
+    assert not any(m.is_town for m in found)
