@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
@@ -40,6 +41,11 @@ Progress = Callable[[int, int], None]
 class Page:
     items: list[StoredActor]
     total: int
+
+
+def _one_blas_thread() -> threadpool_limits:
+    """One query's matrix products are memory-bound: extra BLAS threads only spin-wait."""
+    return threadpool_limits(1, user_api="blas")
 
 
 def query_from_text(encoder: Encoder, text: str) -> Query:
@@ -160,7 +166,9 @@ class Matcher:
         """Actors to involve in the initiative described by ``text`` (any language)."""
         self._check_text(text, "text")
         filters = self._filters(top, kinds, countries, exclude)
-        return rank(self.index(), self.text_query(text), filters, top, self.weights)
+        index = self.index()
+        with _one_blas_thread():
+            return rank(index, self.text_query(text), filters, top, self.weights)
 
     def suggest(self, actor_id: str, top: int = 10, kinds: Iterable[str] = (),
                 countries: Iterable[str] = ()) -> list[Match]:
@@ -170,13 +178,16 @@ class Matcher:
         if row is None:
             raise NotFoundError("actor", actor_id)
         filters = self._filters(top, kinds, countries, [actor_id])
-        return rank(index, self.actor_query(index, row), filters, top, self.weights)
+        with _one_blas_thread():
+            return rank(index, self.actor_query(index, row), filters, top, self.weights)
 
     def suggest_for(self, profile: ActorProfile, top: int = 10, kinds: Iterable[str] = (),
                     countries: Iterable[str] = ()) -> list[Match]:
         """Partners for a draft profile that is not saved (a newcomer trying the platform)."""
         filters = self._filters(top, kinds, countries, [profile.id])
-        return rank(self.index(), self.profile_query(profile), filters, top, self.weights)
+        index = self.index()
+        with _one_blas_thread():
+            return rank(index, self.profile_query(profile), filters, top, self.weights)
 
     def text_query(self, text: str) -> Query:
         return query_from_text(self.encoder.encoder, text)

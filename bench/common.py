@@ -1,0 +1,200 @@
+"""Helpers shared by the bench scripts: paths, IATI texts as profiles, progress on stderr,
+timing, memory and markdown tables.
+
+Data paths default to the shared folder next to the repository (``../shared``); set
+``SOLIRIS_SHARED_DIR`` to use another copy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from matcher.evaluation import IatiActivity, load_iati_activities
+from matcher.profile import ActorProfile, validate_record
+from matcher.progress import ProgressBar
+from matcher.settings import MAX_TEXT_CHARS
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"  # gitignored: cached registries and figures
+SAMPLE = ROOT / "data" / "actors.sample.jsonl"
+CASES = ROOT / "data" / "eval" / "cases.jsonl"
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("SOLIRIS_SHARED_DIR") or ROOT.parent / "shared")
+
+
+def iati_csv() -> Path:
+    return shared_dir() / "data" / "iati-activities-sample-ips" / "iati_activities_sample_5000.csv"
+
+
+def sts_dir() -> Path:
+    return shared_dir() / "data" / "stsb-multi-mt"
+
+
+def results_dir() -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    return RESULTS
+
+
+# -- IATI texts -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def iati_activities(path: Path | None = None) -> tuple[IatiActivity, ...]:
+    """The 5,000 IATI activities (title, description, implementing organisations), decoded
+    (the export mixes UTF-8 and Windows-1252 bytes) and whitespace-normalised."""
+    return tuple(load_iati_activities(path or iati_csv()))
+
+
+def iati_activity_profiles(limit: int | None = None, path: Path | None = None,
+                           id_prefix: str = "iati") -> list[ActorProfile]:
+    """One ``ngo`` profile per IATI activity that has a title or a description, in file order:
+    id ``iati-00001`` (the row number), name the title (or "IATI activity N"), description
+    the activity's description (the title when there is none), cut to the profile limit."""
+    profiles = []
+    for number, activity in enumerate(iati_activities(path), start=1):
+        description = activity.description or activity.title
+        if not description:
+            continue
+        name = activity.title or f"IATI activity {number}"
+        if len(name) > 200:
+            name = name[:199] + "…"
+        profiles.append(validate_record({
+            "id": f"{id_prefix}-{number:05d}", "name": name, "kind": "ngo",
+            "description": description[:MAX_TEXT_CHARS],
+        }))
+        if limit is not None and len(profiles) >= limit:
+            break
+    return profiles
+
+
+def profiles_jsonl(profiles: Iterable[ActorProfile]) -> bytes:
+    """Profiles as the bytes of a ``.jsonl`` import file."""
+    return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n"
+                   for p in profiles).encode("utf-8")
+
+
+def fresh_db(path: Path) -> Path:
+    """Delete an SQLite registry and its WAL files so the next run starts cold."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        candidate = Path(f"{path}{suffix}")
+        if candidate.exists():
+            candidate.unlink()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# -- progress and logging on stderr -----------------------------------------------------------
+
+_START = time.monotonic()
+
+
+def log(message: str) -> None:
+    """A progress line on stderr (stdout stays clean for the tables)."""
+    print(f"[{time.monotonic() - _START:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+class Progress:
+    """(done, total) callback: a bar on a terminal, else a line every ``every`` seconds."""
+
+    def __init__(self, label: str, every: float = 10.0):
+        self.label = label
+        self.every = every
+        self._bar = ProgressBar(label) if sys.stderr.isatty() else None
+        self._started = time.monotonic()
+        self._last = self._started
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is not None:
+            self._bar(done, total)
+            return
+        now = time.monotonic()
+        if done >= total or now - self._last >= self.every:
+            self._last = now
+            log(f"{self.label}: {done}/{total} ({now - self._started:.0f}s)")
+
+
+# -- measurements -----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0-100) with linear interpolation; ``nan`` for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * q / 100
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def memory_mb() -> dict[str, float]:
+    """Current (VmRSS) and peak (VmHWM) resident memory of this process, in MiB."""
+    out: dict[str, float] = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out["rss" if key == "VmRSS" else "peak"] = int(value.split()[0]) / 1024
+    except OSError:
+        import resource
+
+        out["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """A table cell: floats with ``digits`` decimals, ``—`` for missing or NaN values."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "—"
+        if math.isinf(value):
+            return "∞"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
+                   align: str | None = None) -> str:
+    """A GitHub markdown table; ``align`` has one letter per column (``l`` or ``r``), by
+    default the first column left and the others right."""
+    rows = [[fmt(cell) if not isinstance(cell, str) else cell for cell in row] for row in rows]
+    align = align or "l" + "r" * (len(headers) - 1)
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) if a == "l" else c.rjust(w)
+                                 for c, w, a in zip(cells, widths, align, strict=True)) + " |"
+
+    rule = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else (":" + "-" * (w + 1))
+                          for w, a in zip(widths, align, strict=True)) + "|"
+    return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable) + "\n",
+                    encoding="utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")

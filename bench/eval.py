@@ -1,0 +1,303 @@
+"""``python -m bench.eval`` (``make eval``): the project next to a TF-IDF baseline, in one run.
+
+(a) the labelled cases of ``data/eval/cases.jsonl`` on the sample registry: nDCG@5 and recall@5
+    overall, by language, by type, cross-lingual and filtered, plus the encoder comparison
+    that chose the default model;
+(b) the IATI held-out task: recall@10 of the true implementing organisation;
+(c) STS-B Spearman ×100 of each encoder in en, fr, nl and across languages.
+
+Markdown tables go to stdout (paste them into the README), progress to stderr. Registries and
+embedding caches are kept under ``bench/results/`` so a second run is fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from bench.common import (
+    CASES,
+    SAMPLE,
+    Progress,
+    iati_activities,
+    iati_csv,
+    log,
+    markdown_table,
+    results_dir,
+    sts_dir,
+    write_json,
+)
+from matcher.encoders import CachedEncoder, load_encoder
+from matcher.engine import Matcher
+from matcher.errors import SolirisError
+from matcher.evaluation import (
+    DEFAULT_STS_PAIRS,
+    CaseRun,
+    TfidfBaseline,
+    build_heldout_task,
+    compare_encoders,
+    load_cases,
+    load_sts,
+    ratio,
+    run_cases,
+    run_heldout,
+    sts_pair_name,
+    sts_spearman,
+    sync_registry,
+)
+from matcher.formats import parse_profiles
+from matcher.settings import DEFAULT_MODEL, Settings
+from matcher.store import Store
+
+GROUP_LABELS = {
+    "overall": "overall", "lang:en": "English queries", "lang:fr": "French queries",
+    "lang:nl": "Dutch queries", "type:match": "`match` (text)", "type:suggest": "`suggest` (actor)",
+    "cross-lingual": "cross-lingual", "same-language": "same language",
+    "filtered": "with filters (kind / country)", "unfiltered": "without filters",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__.split(
+        "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", default="use,e5,minilm",
+                        help="encoders to compare, comma-separated (default: use,e5,minilm)")
+    parser.add_argument("--default-model", default=DEFAULT_MODEL,
+                        help=f"the project's model, compared with TF-IDF (default: "
+                             f"{DEFAULT_MODEL})")
+    parser.add_argument("--skip-sts", action="store_true", help="leave out the STS benchmark")
+    parser.add_argument("--skip-iati", action="store_true", help="leave out the IATI task")
+    parser.add_argument("--skip-cases", action="store_true", help="leave out labelled cases")
+    parser.add_argument("--cases", type=Path, default=CASES, help="labelled cases (JSONL)")
+    parser.add_argument("--sample", type=Path, default=SAMPLE, help="registry for the cases")
+    parser.add_argument("--k", type=int, default=5, help="cut-off for nDCG and recall (5)")
+    parser.add_argument("--iati-k", type=int, default=10, help="cut-off for IATI recall (10)")
+    parser.add_argument("--iati-queries", type=int, default=300,
+                        help="held-out activities to query (default 300, fixed seed)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the held-out draw")
+    parser.add_argument("--threads", type=int, default=2, help="encoder threads (2)")
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also save the figures here")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    if args.default_model not in models:
+        models.insert(0, args.default_model)
+    figures: dict[str, Any] = {"default_model": args.default_model, "models": models}
+    encoders: dict[str, Any] = {}
+    failures: list[str] = []
+    started = time.monotonic()
+
+    print("# Soliris Match — evaluation\n")
+    if not args.skip_cases:
+        try:
+            figures["cases"] = labelled_cases(args, models, encoders)
+        except (SolirisError, OSError) as exc:
+            failures.append(f"labelled cases: {exc}")
+            print(f"**Labelled cases not evaluated:** {exc}\n")
+            _issue_details(exc)
+    if not args.skip_iati:
+        try:
+            figures["iati"] = iati_task(args, encoders)
+        except (SolirisError, OSError) as exc:
+            failures.append(f"IATI task: {exc}")
+            print(f"**IATI task not evaluated:** {exc}\n")
+    if not args.skip_sts:
+        figures["sts"] = sts_benchmark(args, models, encoders, failures)
+    figures["seconds"] = round(time.monotonic() - started, 1)
+    if args.json:
+        write_json(args.json, figures)
+        log(f"figures written to {args.json}")
+    log(f"done in {figures['seconds']:.0f}s")
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _issue_details(exc: Exception) -> None:
+    for issue in getattr(exc, "issues", [])[:30]:
+        print(f"  - {issue.describe()}", file=sys.stderr)
+
+
+# -- (a) labelled cases -----------------------------------------------------------------------
+
+
+def labelled_cases(args: argparse.Namespace, models: list[str], encoders: dict[str, Any]
+                   ) -> dict[str, Any]:
+    profiles = parse_profiles(args.sample.read_bytes(), "jsonl")
+    cases = load_cases(args.cases)
+    k = args.k
+    log(f"labelled cases: {len(cases)} cases on {len(profiles)} profiles ({args.sample.name})")
+
+    baseline = run_cases(TfidfBaseline(profiles), cases, k, profiles=profiles)
+    runs: dict[str, CaseRun] = {}
+    errors: dict[str, str] = {}
+    for model in models:
+        log(f"labelled cases: project with encoder '{model}'")
+        try:
+            runs.update(compare_encoders(
+                [model], profiles, cases, k, db_path=results_dir() / "eval-cases.db",
+                threads=args.threads, on_model=lambda m: Progress(f"embedding sample ({m})"),
+                encoders=encoders))
+        except SolirisError as exc:
+            if model == args.default_model:
+                raise
+            errors[model] = str(exc)
+            log(f"encoder '{model}' unavailable: {exc}")
+    project = runs[args.default_model]
+
+    print(f"## (a) Labelled cases — project ({args.default_model}) vs TF-IDF\n")
+    print(f"{len(cases)} cases from `{_rel(args.cases)}` on the {len(profiles)} profiles of "
+          f"`{_rel(args.sample)}`; graded relevance (1 or 2), cut-off {k}.\n")
+    p_groups, b_groups = project.groups(), baseline.groups()
+    rows = []
+    for name, label in GROUP_LABELS.items():
+        if name not in p_groups:
+            continue
+        p, b = p_groups[name], b_groups[name]
+        rows.append([label, str(p.n), p.ndcg, b.ndcg, _ratio(p.ndcg, b.ndcg), p.recall,
+                     b.recall, _ratio(p.recall, b.recall)])
+    print(markdown_table(["cases", "n", f"project nDCG@{k}", f"TF-IDF nDCG@{k}", "ratio",
+                          f"project R@{k}", f"TF-IDF R@{k}", "ratio"], rows))
+    print()
+
+    print(f"### Encoder comparison (the engine with each model, same cases, cut-off {k})\n")
+    rows = []
+    for model in models:
+        if model not in runs:
+            rows.append([f"`{model}`", "unavailable", "", "", "", "", ""])
+            continue
+        groups = runs[model].groups()
+        cross = groups.get("cross-lingual")
+        same = groups.get("same-language")
+        rows.append([f"`{model}`" + (" (default)" if model == args.default_model else ""),
+                     groups["overall"].ndcg, groups["overall"].recall,
+                     cross.ndcg if cross else None, cross.recall if cross else None,
+                     same.ndcg if same else None, same.recall if same else None])
+    cross_n = p_groups["cross-lingual"].n if "cross-lingual" in p_groups else 0
+    print(markdown_table(["encoder", f"nDCG@{k}", f"R@{k}", f"nDCG@{k} cross-lingual",
+                          f"R@{k} cross-lingual", f"nDCG@{k} same language",
+                          f"R@{k} same language"], rows))
+    print(f"\n({cross_n} cross-lingual cases.)\n")
+
+    weakest = sorted(project.results, key=lambda r: (r.ndcg, r.case.id))[:8]
+    base_by_id = {r.case.id: r for r in baseline.results}
+    print(f"### Weakest cases for the project ({args.default_model})\n")
+    print(markdown_table(
+        ["case", "lang", "type", "cross", f"project nDCG@{k}", f"TF-IDF nDCG@{k}",
+         "missed (relevant not in top)"],
+        [[r.case.id, r.case.lang, r.case.type, "yes" if r.cross_lingual else "no", r.ndcg,
+          base_by_id[r.case.id].ndcg,
+          ", ".join(a for a in r.case.relevant if a not in r.ranked) or "—"]
+         for r in weakest], align="llllrrl"))
+    print()
+    return {"k": k, "n_cases": len(cases), "n_profiles": len(profiles),
+            "project": project.to_dict(), "tfidf": baseline.to_dict(),
+            "encoders": {m: {"groups": {g: vars(a) for g, a in r.groups().items()}}
+                         for m, r in runs.items()},
+            "unavailable": errors}
+
+
+# -- (b) IATI held-out task ---------------------------------------------------------------------
+
+
+def iati_task(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    log("IATI: loading activities")
+    activities = iati_activities(iati_csv())
+    task = build_heldout_task(activities, args.iati_queries, args.seed)
+    k = args.iati_k
+    log(f"IATI: {len(task.profiles)} organisation profiles, {len(task.queries)} held-out "
+        f"queries")
+    model = args.default_model
+    if model not in encoders:
+        encoders[model] = load_encoder(model, args.threads)
+    matcher = Matcher(Settings(db_path=results_dir() / "eval-iati.db", model=model,
+                               threads=args.threads), encoder=encoders[model])
+    sync_registry(matcher, task.profiles, Progress("IATI: embedding organisation profiles"))
+    project = run_heldout(matcher, task, k, system=f"project ({model})",
+                          progress=Progress("IATI: project queries"))
+    log("IATI: TF-IDF")
+    baseline = run_heldout(TfidfBaseline(task.profiles), task, k)
+
+    print(f"## (b) IATI held-out organisation — recall@{k}\n")
+    print(f"{len(activities)} real IATI activities → {len(task.profiles)} implementing "
+          f"organisations (placeholders such as \"Information Redacted\" dropped), each profile "
+          f"built from its activities' texts. For {len(task.queries)} organisations with ≥ 2 "
+          f"activities (seed {args.seed}), one activity is held out of every profile and its "
+          f"text is the query; success = the true implementing organisation in the top {k}.\n")
+    rows = [[r.system, str(r.n), r.recall, r.recall_at_1, r.mrr] for r in (project, baseline)]
+    rows.append(["ratio project / TF-IDF", "", _ratio(project.recall, baseline.recall),
+                 _ratio(project.recall_at_1, baseline.recall_at_1),
+                 _ratio(project.mrr, baseline.mrr)])
+    print(markdown_table(["system", "queries", f"recall@{k}", "recall@1", f"MRR@{k}"], rows))
+    print()
+    return {"k": k, "organisations": len(task.profiles), "eligible": task.eligible_orgs,
+            "project": project.to_dict(), "tfidf": baseline.to_dict()}
+
+
+# -- (c) STS -----------------------------------------------------------------------------------
+
+
+def sts_benchmark(args: argparse.Namespace, models: list[str], encoders: dict[str, Any],
+                  failures: list[str]) -> dict[str, Any]:
+    data = load_sts(sts_dir())
+    if not data:
+        failures.append(f"STS: no stsb-*-test.csv in {sts_dir()}")
+        print(f"**STS not evaluated:** no data in {sts_dir()}\n")
+        return {}
+    pairs = [p for p in DEFAULT_STS_PAIRS if p[0] in data and p[1] in data]
+    cache = Store(results_dir() / "eval-sts.db")  # embeddings only: reruns are instant
+    out: dict[str, Any] = {}
+    for model in models:
+        log(f"STS: encoder '{model}'")
+        try:
+            if model not in encoders:
+                encoders[model] = load_encoder(model, args.threads)
+            encoder = CachedEncoder(encoders[model], cache)
+            out[model] = sts_spearman(encoder, data, pairs, Progress(f"STS ({model})"))
+        except SolirisError as exc:
+            out[model] = None
+            log(f"STS: encoder '{model}' unavailable: {exc}")
+    n = len(next(iter(data.values())).first)
+    names = [sts_pair_name(p) for p in pairs]
+    print("## (c) STS benchmark — Spearman ×100 (cosine vs gold similarity)\n")
+    print(f"STS-B test ({n} pairs per language, fr/nl machine-translated, rows aligned); "
+          "`fr-en` = sentence 1 in French, sentence 2 of the same row in English.\n")
+    rows = []
+    for model in models:
+        scores = out.get(model)
+        label = f"`{model}`" + (" (default)" if model == args.default_model else "")
+        rows.append([label, *([scores[name] for name in names] if scores
+                              else ["unavailable"] + [""] * (len(names) - 1))])
+    print(markdown_table(["encoder", *names], _one_decimal(rows)))
+    print()
+    return out
+
+
+# -- formatting ---------------------------------------------------------------------------------
+
+
+def _ratio(a: float, b: float) -> str:
+    value = ratio(a, b)
+    return f"{value:.2f}×" if value == value and value != float("inf") else "—"
+
+
+def _one_decimal(rows: list[list[Any]]) -> list[list[Any]]:
+    return [[f"{c:.1f}" if isinstance(c, float) else c for c in row] for row in rows]
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
