@@ -26,6 +26,7 @@ from matcher.index import (
     profile_places,
 )
 from matcher.intent import requested_kinds
+from matcher.lexical import profile_text, term_counts
 from matcher.places import fold, gazetteer
 from matcher.profile import KINDS, ActorProfile
 from matcher.ranking import Filters, Match, Query, Weights, rank
@@ -56,7 +57,7 @@ def query_from_text(encoder: Encoder, text: str) -> Query:
     whole = vectors[0]
     return Query(vector=whole, passage_vectors=vectors[1:], places=places_of([text]),
                  need_vector=whole, wanted_kinds=requested_kinds(text),
-                 concepts=thesaurus().find(text))
+                 concepts=thesaurus().find(text), term_counts=term_counts([text]))
 
 
 class Matcher:
@@ -206,6 +207,7 @@ class Matcher:
             concepts=frozenset(np.flatnonzero(index.concepts[row]).tolist()),
             wanted_kinds=requested_kinds(profile.needs, seeking=True),
             need_matches_profiles=True,
+            term_counts=index.term_counts[row],
         )
 
     def profile_query(self, profile: ActorProfile) -> Query:
@@ -221,6 +223,7 @@ class Matcher:
             offer_vector=offers, kind=profile.kind, concepts=profile_concepts(profile),
             wanted_kinds=requested_kinds(profile.needs, seeking=True),
             need_matches_profiles=True,
+            term_counts=term_counts([profile_text(profile)]),
         )
 
     # -- input checks ---------------------------------------------------------------------

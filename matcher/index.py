@@ -18,8 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
 from matcher.encoders import CachedEncoder, normalise_rows
+from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.places import gazetteer
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages, split_passages
@@ -85,6 +87,7 @@ class Index:
     kind_codes: np.ndarray
     places: list[Places]
     concepts: np.ndarray
+    term_counts: sparse.csr_matrix
     country_rows: dict[str, np.ndarray] = field(default_factory=dict)
     row_of: dict[str, int] = field(default_factory=dict)
 
@@ -99,6 +102,8 @@ class Index:
         frequency = self.concepts.sum(axis=0)
         self.concept_weights = (np.log((len(self) + 1) / (frequency + 1)) + 1.0).astype(
             np.float64)
+        self.idf = idf_weights(self.term_counts)
+        self.lexical = weigh(self.term_counts, self.idf)
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -219,4 +224,18 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
         kind_codes=np.asarray([kind_code(p.kind) for p in profiles], dtype=np.int8),
         places=places,
         concepts=concepts,
+        term_counts=_term_counts(profiles, reuse, previous),
     )
+
+
+def _term_counts(profiles: Sequence[ActorProfile], reuse: np.ndarray,
+                 previous: Index | None) -> sparse.csr_matrix:
+    """Term counts of every profile, copied from ``previous`` where the profile is unchanged."""
+    kept = np.flatnonzero(reuse >= 0)
+    fresh = np.flatnonzero(reuse < 0)
+    parts = []
+    if len(kept) and previous is not None:
+        parts.append(previous.term_counts[reuse[kept]])
+    parts.append(term_counts([profile_text(profiles[i]) for i in fresh] or [""])[:len(fresh)])
+    stacked = sparse.vstack(parts, format="csr")
+    return stacked[np.argsort(np.concatenate([kept, fresh]), kind="stable")]

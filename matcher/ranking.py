@@ -6,6 +6,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
   over query passages of the best-matching actor passage (sentence-level, so one relevant
   sentence in a long description counts). Raw cosines are calibrated per query as a z-score
   against all actors, then squashed, so that the scale does not depend on the model.
+- ``lexical``: TF-IDF cosine on hashed words, calibrated like ``semantic``: exact rare words
+  (names, programmes, towns) that sentence vectors blur.
 - ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
   weighted by rarity) that the actor's texts also name.
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
@@ -23,8 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from matcher.index import Index, Places, kind_code
+from matcher.lexical import weigh
 from matcher.places import gazetteer
 from matcher.profile import ActorProfile
 from matcher.reasons import Reason, quote
@@ -36,6 +40,7 @@ class Weights:
     """Weights of the score parts and of the diversity step (documented defaults)."""
 
     semantic: float = 0.40
+    lexical: float = 0.10
     themes: float = 0.15
     geography: float = 0.30
     complementarity: float = 0.15
@@ -61,6 +66,7 @@ class Query:
     concepts: frozenset[int] = frozenset()
     wanted_kinds: frozenset[str] = frozenset()
     need_matches_profiles: bool = False
+    term_counts: sparse.csr_matrix | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,15 @@ def country_overlap(index: Index, countries: frozenset[str]) -> np.ndarray:
     return overlap / max(len(countries), 1)
 
 
+def lexical_scores(index: Index, query: Query) -> np.ndarray:
+    """TF-IDF cosine of the query with every actor, calibrated as a z-score and squashed."""
+    if query.term_counts is None or query.term_counts.nnz == 0:
+        return np.zeros(len(index))
+    vector = weigh(query.term_counts, index.idf)
+    sims = (index.lexical @ vector.T).toarray().ravel().astype(np.float64)
+    return squash((sims - sims.mean()) / (sims.std() + 1e-6))
+
+
 def theme_overlap(index: Index, concepts: frozenset[int]) -> np.ndarray:
     """Share of the query's themes (weighted by rarity) that each actor also names."""
     if not concepts:
@@ -160,11 +175,13 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
     countries = country_overlap(index, query.places.countries)
     themes = theme_overlap(index, query.concepts)
+    lexical = lexical_scores(index, query)
     mask = allowed_rows(index, filters)
     if not mask.any():
         return []
     first_pass = weights.semantic * squash((coarse - mean) / std) \
-        + weights.geography * (1 - weights.town_share) * countries + weights.themes * themes
+        + weights.geography * (1 - weights.town_share) * countries + weights.themes * themes \
+        + weights.lexical * lexical
     first_pass[~mask] = -np.inf
     pool = min(max(weights.pool, top * 4), int(mask.sum()))
     rows = np.argpartition(-first_pass, pool - 1)[:pool]
@@ -180,7 +197,8 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
     local = np.array([1.0 if query.places.brussels & index.places[r].brussels else 0.0
                       for r in rows])
-    relevance = (weights.semantic * semantic + weights.themes * themes[rows]
+    relevance = (weights.semantic * semantic + weights.lexical * lexical[rows]
+                 + weights.themes * themes[rows]
                  + weights.geography * geography + weights.complementarity * comp
                  + weights.requested_kind * wanted + weights.local * local)
     order, penalties = _diversify(index, rows, relevance, top, weights)
@@ -190,6 +208,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         row = int(rows[pos])
         profile = index.profiles[row]
         parts = {"semantic": float(weights.semantic * semantic[pos]),
+                 "lexical": float(weights.lexical * lexical[row]),
                  "themes": float(weights.themes * themes[row]),
                  "geography": float(weights.geography * geography[pos]),
                  "complementarity": float(weights.complementarity * comp[pos]),

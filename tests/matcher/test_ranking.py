@@ -64,7 +64,8 @@ def text_query(encoder, text):
 
 def test_semantic_part_matches_brute_force(index, encoder):
     query = text_query(encoder, "water wells for villages")
-    weights = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0, themes=0)
+    weights = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0, themes=0,
+                      lexical=0)
     results = rank(index, query, top=len(PROFILES), weights=weights)
     coarse = index.profile_vectors @ query.vector
     mean, std = coarse.mean(), coarse.std() + 1e-6
