@@ -104,6 +104,8 @@ class Index:
             np.float64)
         self.idf = idf_weights(self.term_counts)
         self.lexical = weigh(self.term_counts, self.idf)
+        # Query x actors products read the matrix by term: keep it in that layout too.
+        self.lexical_by_term = self.lexical.T.tocsr()
 
     def __len__(self) -> int:
         return len(self.profiles)

@@ -150,7 +150,7 @@ def lexical_scores(index: Index, query: Query) -> np.ndarray:
     if query.term_counts is None or query.term_counts.nnz == 0:
         return np.zeros(len(index))
     vector = weigh(query.term_counts, index.idf)
-    sims = (index.lexical @ vector.T).toarray().ravel().astype(np.float64)
+    sims = (vector @ index.lexical_by_term).toarray().ravel().astype(np.float64)
     return squash((sims - sims.mean()) / (sims.std() + 1e-6))
 
 

@@ -1,0 +1,269 @@
+"""Words of the report in French (default), Dutch and English.
+
+Reasons and kind names come from :mod:`matcher.reasons`; country names from the gazetteer. This
+module holds only the report's own headings, sentences and language names.
+"""
+
+from __future__ import annotations
+
+from matcher.reasons import kind_label
+
+DEFAULT_LANG = "fr"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "title": {
+        "fr": "Rapport de mise en relation Soliris",
+        "nl": "Matchingrapport Soliris",
+        "en": "Soliris matching report",
+    },
+    "subtitle": {
+        "fr": "{count} acteurs · {top} suggestions par acteur · modèle {model} · créé le "
+              "{created}",
+        "nl": "{count} actoren · {top} suggesties per actor · model {model} · gemaakt op "
+              "{created}",
+        "en": "{count} actors · {top} suggestions per actor · model {model} · created "
+              "{created}",
+    },
+    "registry_hash": {
+        "fr": "Empreinte du registre", "nl": "Vingerafdruk van het register",
+        "en": "Registry fingerprint",
+    },
+    "contents": {"fr": "Sommaire", "nl": "Inhoud", "en": "Contents"},
+    "overview": {"fr": "Vue d'ensemble", "nl": "Overzicht", "en": "Overview"},
+    "per_kind": {"fr": "Acteurs par type", "nl": "Actoren per soort", "en": "Actors by kind"},
+    "per_language": {"fr": "Acteurs par langue", "nl": "Actoren per taal",
+                     "en": "Actors by language"},
+    "per_country": {"fr": "Acteurs par pays partenaire", "nl": "Actoren per partnerland",
+                    "en": "Actors by partner country"},
+    "kind": {"fr": "Type", "nl": "Soort", "en": "Kind"},
+    "language": {"fr": "Langue", "nl": "Taal", "en": "Language"},
+    "country": {"fr": "Pays", "nl": "Land", "en": "Country"},
+    "actors": {"fr": "Acteurs", "nl": "Actoren", "en": "Actors"},
+    "total": {"fr": "Total", "nl": "Totaal", "en": "Total"},
+    "not_stated": {"fr": "non précisé", "nl": "niet vermeld", "en": "not stated"},
+    "no_country": {
+        "fr": "{count} acteur(s) sans pays partenaire identifié.",
+        "nl": "{count} actor(en) zonder herkend partnerland.",
+        "en": "{count} actor(s) without an identified partner country.",
+    },
+    "other_countries": {
+        "fr": "… et {count} autres pays (voir le tableau des pays et types).",
+        "nl": "… en {count} andere landen (zie de tabel landen en soorten).",
+        "en": "… and {count} other countries (see the countries and kinds table).",
+    },
+    "synergies": {
+        "fr": "Synergies les plus fortes entre types d'acteurs",
+        "nl": "Sterkste synergieën tussen soorten actoren",
+        "en": "Strongest synergies across kinds",
+    },
+    "synergies_intro": {
+        "fr": "Paires d'acteurs de types complémentaires (commune ↔ ONG ou association ↔ "
+              "diaspora…) que le moteur se suggère le plus fortement. « Réciproque » : "
+              "chacun figure dans les suggestions de l'autre.",
+        "nl": "Paren van actoren van complementaire soorten (gemeente ↔ ngo of vereniging ↔ "
+              "diaspora…) die de motor het sterkst aan elkaar voorstelt. ‘Wederzijds’: elk "
+              "staat in de suggesties van de ander.",
+        "en": "Pairs of actors of complementary kinds (commune ↔ NGO or association ↔ "
+              "diaspora…) that the engine suggests most strongly. ‘Mutual’: each is among the "
+              "other's suggestions.",
+    },
+    "no_synergies": {
+        "fr": "Aucune paire entre types complémentaires parmi les suggestions.",
+        "nl": "Geen paren tussen complementaire soorten bij de suggesties.",
+        "en": "No pair of complementary kinds among the suggestions.",
+    },
+    "mutual": {"fr": "réciproque", "nl": "wederzijds", "en": "mutual"},
+    "score": {"fr": "Score", "nl": "Score", "en": "Score"},
+    "reasons": {"fr": "Raisons", "nl": "Redenen", "en": "Reasons"},
+    "pair": {"fr": "Paire", "nl": "Paar", "en": "Pair"},
+    "clusters": {"fr": "Groupes thématiques", "nl": "Thematische groepen",
+                 "en": "Thematic clusters"},
+    "clusters_intro": {
+        "fr": "Les acteurs regroupés par proximité de leurs profils ({method}, {k} groupes). "
+              "Chaque groupe est nommé par les mots qui le distinguent des autres.",
+        "nl": "Actoren gegroepeerd volgens de nabijheid van hun profielen ({method}, "
+              "{k} groepen). Elke groep is genoemd naar de woorden die hem van de andere "
+              "onderscheiden.",
+        "en": "Actors grouped by how close their profiles are ({method}, {k} clusters). "
+              "Each cluster is named by the words that set it apart from the others.",
+    },
+    "cluster": {"fr": "Groupe {number}", "nl": "Groep {number}", "en": "Cluster {number}"},
+    "members": {"fr": "{count} membres", "nl": "{count} leden", "en": "{count} members"},
+    "themes": {"fr": "Thèmes fréquents", "nl": "Frequente thema's", "en": "Frequent themes"},
+    "countries": {"fr": "Pays", "nl": "Landen", "en": "Countries"},
+    "keywords": {"fr": "Mots distinctifs", "nl": "Onderscheidende woorden",
+                 "en": "Distinctive words"},
+    "and_more": {"fr": "… et {count} autres", "nl": "… en {count} andere",
+                 "en": "… and {count} more"},
+    "map": {"fr": "Carte des acteurs", "nl": "Kaart van de actoren", "en": "Map of the actors"},
+    "map_intro": {
+        "fr": "Projection à deux dimensions des profils ({method}) : des acteurs proches "
+              "parlent de choses proches. Couleur = type d'acteur.",
+        "nl": "Tweedimensionale projectie van de profielen ({method}): actoren die dicht bij "
+              "elkaar staan, spreken over verwante zaken. Kleur = soort actor.",
+        "en": "Two-dimensional projection of the profiles ({method}): actors close together "
+              "talk about related things. Colour = kind of actor.",
+    },
+    "map_sampled": {
+        "fr": "{shown} acteurs sur {total} sont dessinés (échantillon fixe).",
+        "nl": "{shown} van de {total} actoren zijn getekend (vaste steekproef).",
+        "en": "{shown} of {total} actors are drawn (fixed sample).",
+    },
+    "network": {"fr": "Réseau des synergies les plus fortes",
+                "nl": "Netwerk van de sterkste synergieën",
+                "en": "Network of the strongest synergies"},
+    "network_intro": {
+        "fr": "Les acteurs des paires ci-dessus, rangés par type autour du cercle ; "
+              "l'épaisseur d'un lien suit le score.",
+        "nl": "De actoren van de paren hierboven, per soort rond de cirkel geplaatst; de "
+              "dikte van een lijn volgt de score.",
+        "en": "The actors of the pairs above, placed by kind around the circle; a link's "
+              "thickness follows the score.",
+    },
+    "gaps": {"fr": "Pays partenaires × types d'acteurs",
+             "nl": "Partnerlanden × soorten actoren",
+             "en": "Partner countries × kinds of actors"},
+    "gaps_intro": {
+        "fr": "Nombre d'acteurs actifs dans chaque pays (champ « pays » et lieux cités dans les "
+              "textes). Les lacunes signalent où une commune travaille sans relais associatif "
+              "ou de la diaspora enregistré, et inversement.",
+        "nl": "Aantal actoren actief in elk land (veld ‘landen’ en plaatsen genoemd in de "
+              "teksten). De lacunes tonen waar een gemeente werkt zonder geregistreerde ngo, "
+              "vereniging of diasporaorganisatie, en omgekeerd.",
+        "en": "Number of actors working in each country (the countries field and places named "
+              "in the texts). The gaps show where a commune works with no NGO, association or "
+              "diaspora group registered, and the other way round.",
+    },
+    "gap_column": {"fr": "Lacunes", "nl": "Lacunes", "en": "Gaps"},
+    "gap_commune_no_diaspora": {
+        "fr": "des communes y travaillent, mais aucune organisation de la diaspora",
+        "nl": "gemeenten werken er, maar geen enkele diasporaorganisatie",
+        "en": "communes work here, but no diaspora organisation",
+    },
+    "gap_commune_no_ngo": {
+        "fr": "des communes y travaillent, mais aucune ONG ni association",
+        "nl": "gemeenten werken er, maar geen enkele ngo of vereniging",
+        "en": "communes work here, but no NGO or association",
+    },
+    "gap_diaspora_no_commune": {
+        "fr": "des organisations de la diaspora y travaillent, mais aucune commune",
+        "nl": "diasporaorganisaties werken er, maar geen enkele gemeente",
+        "en": "diaspora organisations work here, but no commune",
+    },
+    "lonely_diaspora": {
+        "fr": "Organisations de la diaspora dont aucune commune ne travaille dans les pays",
+        "nl": "Diasporaorganisaties in wier landen geen enkele gemeente werkt",
+        "en": "Diaspora organisations in whose countries no commune works",
+    },
+    "no_lonely_diaspora": {
+        "fr": "Chaque organisation de la diaspora partage au moins un pays avec une commune.",
+        "nl": "Elke diasporaorganisatie deelt minstens één land met een gemeente.",
+        "en": "Every diaspora organisation shares at least one country with a commune.",
+    },
+    "no_gaps": {"fr": "Aucune lacune relevée.", "nl": "Geen lacunes gevonden.",
+                "en": "No gap found."},
+    "newcomers": {"fr": "Nouveaux acteurs depuis le rapport précédent",
+                  "nl": "Nieuwe actoren sinds het vorige rapport",
+                  "en": "Actors added since the previous report"},
+    "first_report": {
+        "fr": "Premier rapport dans ce dossier : pas de rapport précédent auquel comparer.",
+        "nl": "Eerste rapport in deze map: geen vorig rapport om mee te vergelijken.",
+        "en": "First report in this folder: no previous report to compare with.",
+    },
+    "since": {
+        "fr": "Rapport précédent : {created} ({count} acteurs). {added} nouvel(s) acteur(s), "
+              "{removed} retiré(s).",
+        "nl": "Vorig rapport: {created} ({count} actoren). {added} nieuwe actor(en), "
+              "{removed} verwijderd.",
+        "en": "Previous report: {created} ({count} actors). {added} new actor(s), "
+              "{removed} removed.",
+    },
+    "best_matches": {"fr": "Meilleures correspondances", "nl": "Beste matches",
+                     "en": "Best matches"},
+    "added_on": {"fr": "ajouté le {date}", "nl": "toegevoegd op {date}",
+                 "en": "added {date}"},
+    "all_actors": {"fr": "Suggestions pour chaque acteur", "nl": "Suggesties per actor",
+                   "en": "Suggestions for every actor"},
+    "all_actors_intro": {
+        "fr": "Les {top} meilleurs partenaires suggérés pour chaque acteur, avec leurs raisons "
+              "(les mêmes que `soliris suggest`). Cliquez sur un acteur pour déplier.",
+        "nl": "De {top} beste voorgestelde partners voor elke actor, met hun redenen (dezelfde "
+              "als `soliris suggest`). Klik op een actor om open te klappen.",
+        "en": "The {top} best partners suggested for each actor, with their reasons (the same "
+              "as `soliris suggest`). Click an actor to unfold.",
+    },
+    "filter": {"fr": "Filtrer par nom, identifiant ou type…",
+               "nl": "Filteren op naam, id of soort…",
+               "en": "Filter by name, id or kind…"},
+    "open_all": {"fr": "Tout déplier", "nl": "Alles openklappen", "en": "Unfold all"},
+    "no_suggestion": {"fr": "Aucune suggestion.", "nl": "Geen suggesties.",
+                      "en": "No suggestion."},
+    "empty": {"fr": "Le registre est vide.", "nl": "Het register is leeg.",
+              "en": "The registry is empty."},
+    "footer": {
+        "fr": "Généré par Soliris Match {version}. Fichier autonome : il s'ouvre hors ligne. "
+              "Les mêmes données figurent dans report.json et pairs.csv.",
+        "nl": "Gemaakt door Soliris Match {version}. Zelfstandig bestand: opent offline. "
+              "Dezelfde gegevens staan in report.json en pairs.csv.",
+        "en": "Made by Soliris Match {version}. Self-contained file: it opens offline. The "
+              "same data is in report.json and pairs.csv.",
+    },
+}
+
+# Score parts reported by the engine (an unknown part is shown by its own name).
+PART_LABELS: dict[str, dict[str, str]] = {
+    "semantic": {"fr": "sens", "nl": "betekenis", "en": "meaning"},
+    "lexical": {"fr": "mots communs", "nl": "gedeelde woorden", "en": "shared words"},
+    "themes": {"fr": "thèmes", "nl": "thema's", "en": "themes"},
+    "geography": {"fr": "géographie", "nl": "geografie", "en": "geography"},
+    "complementarity": {"fr": "complémentarité", "nl": "complementariteit",
+                        "en": "complementarity"},
+    "kind": {"fr": "type demandé", "nl": "gevraagde soort", "en": "requested kind"},
+    "local": {"fr": "même commune", "nl": "zelfde gemeente", "en": "same commune"},
+    "diversity": {"fr": "diversité", "nl": "diversiteit", "en": "diversity"},
+}
+
+LANGUAGE_NAMES: dict[str, dict[str, str]] = {
+    "fr": {"fr": "français", "nl": "Frans", "en": "French"},
+    "nl": {"fr": "néerlandais", "nl": "Nederlands", "en": "Dutch"},
+    "en": {"fr": "anglais", "nl": "Engels", "en": "English"},
+    "de": {"fr": "allemand", "nl": "Duits", "en": "German"},
+    "es": {"fr": "espagnol", "nl": "Spaans", "en": "Spanish"},
+    "pt": {"fr": "portugais", "nl": "Portugees", "en": "Portuguese"},
+    "it": {"fr": "italien", "nl": "Italiaans", "en": "Italian"},
+    "ar": {"fr": "arabe", "nl": "Arabisch", "en": "Arabic"},
+    "tr": {"fr": "turc", "nl": "Turks", "en": "Turkish"},
+    "ln": {"fr": "lingala", "nl": "Lingala", "en": "Lingala"},
+    "sw": {"fr": "swahili", "nl": "Swahili", "en": "Swahili"},
+    "wo": {"fr": "wolof", "nl": "Wolof", "en": "Wolof"},
+    "rw": {"fr": "kinyarwanda", "nl": "Kinyarwanda", "en": "Kinyarwanda"},
+    "rn": {"fr": "kirundi", "nl": "Kirundi", "en": "Kirundi"},
+    "ff": {"fr": "peul", "nl": "Fula", "en": "Fula"},
+    "bm": {"fr": "bambara", "nl": "Bambara", "en": "Bambara"},
+    "ber": {"fr": "berbère", "nl": "Berbers", "en": "Berber"},
+    "zgh": {"fr": "amazighe", "nl": "Amazigh", "en": "Amazigh"},
+    "ht": {"fr": "créole haïtien", "nl": "Haïtiaans Creools", "en": "Haitian Creole"},
+    "qu": {"fr": "quechua", "nl": "Quechua", "en": "Quechua"},
+}
+
+
+def tr(lang: str, key: str, **params: object) -> str:
+    """The report string ``key`` in ``lang`` (French when missing), filled with ``params``."""
+    entry = STRINGS[key]
+    text = entry.get(lang) or entry[DEFAULT_LANG]
+    return text.format(**params) if params else text
+
+
+def part_label(part: str, lang: str) -> str:
+    return PART_LABELS.get(part, {}).get(lang, part)
+
+
+def language_name(code: str, lang: str) -> str:
+    names = LANGUAGE_NAMES.get(code)
+    return names.get(lang, code) if names else code
+
+
+def kind_name(kind: str, lang: str) -> str:
+    """Kind label with a capital first letter, for headings and table cells."""
+    label = kind_label(kind, lang)
+    return label[:1].upper() + label[1:]

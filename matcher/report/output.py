@@ -1,0 +1,176 @@
+"""Writing the report files: temporary files renamed at the end, CSV and JSON layout.
+
+Nothing in the output folder is touched until every file is complete: each file is written
+under a hidden temporary name in the same folder, then renamed over the old one
+(``os.replace`` is atomic on one file system); ``report.json`` goes last. A failed run leaves
+the previous report as it was and removes its temporary files.
+
+``report.json`` keeps its per-actor entries last, one per line (``ACTORS_LINE`` then one
+entry a line), so that the next run can read a 100,000-actor report line by line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from matcher.report.history import ACTORS_LINE
+
+FILE_NAMES = ("pairs.csv", "report.html", "report.json")  # in the order they are renamed
+CSV_DELIMITER = ";"
+CSV_DECIMAL = ","  # Belgian spreadsheet programs read 0,7123 as a number with a ';' separator
+REASON_SEPARATOR = " | "
+# Columns of pairs.csv: these, then any other score part the engine reports (in its order),
+# then "reasons".
+PAIR_COLUMNS = ("source_id", "source_name", "target_id", "target_name", "rank", "score",
+                "semantic", "geography", "complementarity", "diversity")
+MAIN_PARTS = PAIR_COLUMNS[6:]
+
+
+class ReportFiles:
+    """Temporary files in ``out_dir``: :meth:`final` ones renamed by :meth:`commit`,
+    :meth:`scratch` ones always deleted."""
+
+    def __init__(self, out_dir: Path):
+        self.out_dir = out_dir
+        self._final: dict[str, Path] = {}
+        self._scratch: list[Path] = []
+
+    def _temp(self, label: str) -> Path:
+        fd, name = tempfile.mkstemp(dir=self.out_dir, prefix=f".{label}.", suffix=".tmp")
+        os.close(fd)
+        return Path(name)
+
+    def final(self, name: str) -> Path:
+        path = self._temp(name)
+        self._final[name] = path
+        return path
+
+    def scratch(self, label: str) -> Path:
+        path = self._temp(label)
+        self._scratch.append(path)
+        return path
+
+    def commit(self) -> list[Path]:
+        done = []
+        for name in FILE_NAMES:
+            if name in self._final:
+                target = self.out_dir / name
+                os.chmod(self._final[name], 0o644)
+                os.replace(self._final.pop(name), target)
+                done.append(target)
+        return done
+
+    def cleanup(self) -> None:
+        for path in [*self._final.values(), *self._scratch]:
+            path.unlink(missing_ok=True)
+        self._final.clear()
+        self._scratch.clear()
+
+    def __enter__(self) -> ReportFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cleanup()
+
+
+def number(value: float) -> float:
+    """Scores as the API shows them: 4 decimals, and never ``-0.0``."""
+    return round(float(value), 4) + 0.0
+
+
+def csv_number(value: float) -> str:
+    return f"{number(value):.4f}".replace(".", CSV_DECIMAL)
+
+
+def rounded_parts(parts: Mapping[str, float]) -> dict[str, float]:
+    """Every score part the engine reports, in its order, as :func:`number`."""
+    return {key: number(value) for key, value in parts.items()}
+
+
+class PairsCsv:
+    """``pairs.csv``: UTF-8 with BOM, ';' separator, decimal comma, CRLF lines, one row per
+    suggested pair. The header is written with the first row, once the engine's score parts
+    are known (``PAIR_COLUMNS``, the engine's other parts, ``reasons``)."""
+
+    def __init__(self, path: Path):
+        self._stream = path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._stream, delimiter=CSV_DELIMITER,
+                                  quoting=csv.QUOTE_MINIMAL)
+        self._parts: list[str] | None = None
+
+    def _header(self, parts: Iterable[str]) -> None:
+        self._parts = [*MAIN_PARTS, *(p for p in parts if p not in MAIN_PARTS)]
+        self._writer.writerow([*PAIR_COLUMNS[:6], *self._parts, "reasons"])
+
+    def write(self, source: Mapping[str, Any], suggestions: Iterable[Mapping[str, Any]]
+              ) -> None:
+        """Rows of one actor's suggestions (dicts as in ``report.json``)."""
+        for s in suggestions:
+            if self._parts is None:
+                self._header(s["parts"])
+            assert self._parts is not None
+            self._writer.writerow([
+                source["id"], source["name"], s["id"], s["name"], str(s["rank"]),
+                csv_number(s["score"]),
+                *(csv_number(s["parts"][p]) if p in s["parts"] else "" for p in self._parts),
+                REASON_SEPARATOR.join(s["reasons"])])
+
+    def close(self) -> None:
+        if self._parts is None:
+            self._header(())
+        self._stream.close()
+
+    def __enter__(self) -> PairsCsv:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_json(path: Path, head: Mapping[str, Any], actors_part: Path) -> None:
+    """``report.json``: the header and sections (pretty-printed), then the actor entries that
+    were streamed to ``actors_part`` (one per line, each ending with ',\\n' but the last)."""
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        out.write("{\n")
+        for key, value in head.items():
+            text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+            out.write(f"  {json.dumps(key)}: {text},\n")
+        out.write(ACTORS_LINE + "\n")
+        with actors_part.open(encoding="utf-8") as part:
+            shutil.copyfileobj(part, out, 1 << 20)
+        out.write("  ]\n}\n")
+
+
+class ActorLines:
+    """Streams per-actor JSON entries to a scratch file in the layout :func:`write_json`
+    expects."""
+
+    def __init__(self, path: Path):
+        self._stream = path.open("w", encoding="utf-8", newline="\n")
+        self._first = True
+
+    def write(self, entry: Mapping[str, Any]) -> None:
+        self._stream.write(("" if self._first else ",\n") + "    " + dumps(entry))
+        self._first = False
+
+    def close(self) -> None:
+        if not self._first:
+            self._stream.write("\n")
+        self._stream.close()
+
+    def __enter__(self) -> ActorLines:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

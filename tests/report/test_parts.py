@@ -1,0 +1,92 @@
+"""Pieces of the report: blocks, history reading, clusters and the map on edge cases."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from matcher.engine import Matcher
+from matcher.report import write_report
+from matcher.report.clusters import cluster_actors
+from matcher.report.history import compare, read_previous
+from matcher.report.layout import fixed_sample, map_layout
+from matcher.report.pairs import iter_suggestions
+from tests.report.conftest import SMALL_REGISTRY
+
+
+def test_block_size_does_not_change_suggestions(small_registry, tmp_path: Path) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    index = matcher.index()
+    seen = []
+
+    def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    one_block = [(row, [(m.profile.id, round(m.score, 6)) for m in matches])
+                 for row, matches in iter_suggestions(matcher, index, 3)]
+    small_blocks = [(row, [(m.profile.id, round(m.score, 6)) for m in matches])
+                    for row, matches in iter_suggestions(matcher, index, 3, progress,
+                                                         block_rows=4)]
+    forked = [(row, [(m.profile.id, round(m.score, 6)) for m in matches])
+              for row, matches in iter_suggestions(matcher, index, 3, block_rows=4, workers=2)]
+    assert [row for row, _ in one_block] == list(range(len(index)))
+    assert [[i for i, _ in s] for _, s in small_blocks] == [[i for i, _ in s]
+                                                            for _, s in one_block]
+    assert forked == small_blocks  # worker processes compute exactly the same
+    n = len(index)
+    assert seen == [(min(stop, n), n) for stop in range(4, n + 4, 4)]
+
+
+def test_previous_report_read_by_lines_or_whole(small_registry, tmp_path: Path) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:5])
+    write_report(matcher, tmp_path, top=2, now="2025-02-03T04:05:06+00:00")
+    path = tmp_path / "report.json"
+    previous = read_previous(path)
+    assert previous is not None and previous.created_at == "2025-02-03T04:05:06+00:00"
+    ids = [a.profile.id for a in matcher.store.all()]
+    assert sorted(previous.actors) == ids
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    other = tmp_path / "reformatted.json"
+    other.write_text(json.dumps(data, indent=1), encoding="utf-8")  # not our layout
+    again = read_previous(other)
+    assert again is not None and again.actors == previous.actors
+
+    broken = tmp_path / "broken.json"
+    broken.write_text(path.read_text(encoding="utf-8")[:-40], encoding="utf-8")
+    assert read_previous(broken) is None
+    assert read_previous(tmp_path / "missing.json") is None
+
+    created = {a.profile.id: a.created_at for a in matcher.store.all()}
+    created[ids[0]] = "2099-01-01T00:00:00+00:00"  # removed and registered again
+    history = compare(previous, [*ids, "new-one"], {**created, "new-one": "2098-01-01"})
+    assert history.added == [0, len(ids)]  # newest first
+    assert compare(previous, ids[1:], created).removed == [ids[0]]
+
+
+def test_clusters_cover_everyone_once_and_are_stable(small_registry) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    index = matcher.index()
+    first = cluster_actors(index)
+    second = cluster_actors(index)
+    rows = sorted(r for c in first.clusters for r in c.rows)
+    assert rows == list(range(len(index)))
+    assert [c.rows for c in first.clusters] == [c.rows for c in second.clusters]
+    assert [c.keywords for c in first.clusters] == [c.keywords for c in second.clusters]
+    sizes = [c.size for c in first.clusters]
+    assert sizes == sorted(sizes, reverse=True)
+    for cluster in first.clusters:
+        assert all(first.labels[r] == cluster.number - 1 for r in cluster.rows)
+
+
+def test_tiny_inputs() -> None:
+    assert map_layout(np.zeros((0, 8), dtype=np.float32)).coords.shape == (0, 2)
+    assert map_layout(np.ones((1, 8), dtype=np.float32)).coords.shape == (1, 2)
+    assert map_layout(np.eye(2, 8, dtype=np.float32)).coords.tolist() == [[0.25, 0.5],
+                                                                          [0.75, 0.5]]
+    sample = fixed_sample(1000, 10)
+    assert len(sample) == 10 and list(sample) == sorted(sample)
+    assert list(fixed_sample(1000, 10)) == list(sample)
+    assert list(fixed_sample(5, 10)) == [0, 1, 2, 3, 4]

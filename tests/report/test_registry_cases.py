@@ -1,0 +1,149 @@
+"""The report on small registries built for each test: the gap table, the actors added since
+the previous report, escaping, an empty registry, a failed run, and the command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import matcher.report.render_html as render_html
+from matcher.cli import main
+from matcher.engine import Matcher
+from matcher.profile import validate_record
+from matcher.report import write_report
+
+Build = Callable[[Sequence[dict[str, Any]]], Matcher]
+
+
+def actor(actor_id: str, kind: str, countries: list[str], text: str) -> dict[str, Any]:
+    return {"id": actor_id, "name": actor_id.replace("-", " ").title(), "kind": kind,
+            "countries": countries, "description": text}
+
+
+# Descriptions name no place, so each actor's countries are exactly its structured field.
+GAP_REGISTRY = [
+    actor("commune-a", "commune", ["CD", "SN"], "Jumelage communal sur l'état civil."),
+    actor("commune-b", "commune", ["CD"], "Appui aux services communaux de la population."),
+    actor("diaspora-cd", "diaspora", ["CD"], "Association de ressortissants pour l'école."),
+    actor("ngo-sn", "ngo", ["SN"], "Organisation de formation professionnelle des jeunes."),
+    actor("diaspora-bj", "diaspora", ["BJ"], "Association culturelle et d'entraide."),
+    actor("diaspora-ml", "diaspora", ["ML", "CD"], "Association de soutien aux cantines."),
+    actor("assoc-none", "association", [], "Association de sensibilisation des élèves."),
+]
+
+
+def test_gap_table(small_registry: Build, tmp_path: Path) -> None:
+    matcher = small_registry(GAP_REGISTRY)
+    write_report(matcher, tmp_path, top=3)
+    gaps = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["gaps"]
+    rows = {row["code"]: row for row in gaps["countries"]}
+    assert set(rows) == {"CD", "SN", "BJ", "ML"}
+    assert rows["CD"]["counts"] == {"commune": 2, "ngo": 0, "diaspora": 2}
+    assert rows["CD"]["total"] == 4
+    assert rows["CD"]["gaps"] == ["commune_no_ngo"]  # communes, diaspora, but no NGO
+    assert rows["SN"]["gaps"] == ["commune_no_diaspora"]  # communes and an NGO, no diaspora
+    assert rows["BJ"]["gaps"] == ["diaspora_no_commune"]
+    assert rows["ML"]["gaps"] == ["diaspora_no_commune"]
+    assert [r["code"] for r in gaps["countries"]] == ["CD", "SN", "BJ", "ML"]  # most actors
+    assert gaps["kinds"] == ["commune", "ngo", "diaspora"]  # the association has no country
+    # diaspora-ml shares DR Congo with the communes; only diaspora-bj is alone
+    assert gaps["diaspora_without_commune"] == [
+        {"id": "diaspora-bj", "name": "Diaspora Bj", "countries": ["BJ"]}]
+    assert gaps["actors_without_country"] == 1
+
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = html.split('<section id="gaps">')[1].split("</section>")[0]
+    assert section.count("aucune organisation de la diaspora") == 1
+    assert section.count("aucune ONG ni association") == 1
+    assert section.count("des organisations de la diaspora y travaillent") == 2
+    assert 'href="#a-diaspora-bj"' in section and 'href="#a-diaspora-ml"' not in section
+
+
+def test_actors_added_since_previous_report(small_registry: Build, tmp_path: Path) -> None:
+    matcher = small_registry(GAP_REGISTRY[:5])
+    write_report(matcher, tmp_path, top=2)
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert data["history"] == {"previous": None, "added": [], "removed": []}
+    first_time = data["created_at"]
+
+    matcher.upsert([validate_record(GAP_REGISTRY[5])])
+    matcher.remove("ngo-sn")
+    write_report(matcher, tmp_path, top=2)
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    history = data["history"]
+    assert history["previous"]["created_at"] == first_time
+    assert history["previous"]["actor_count"] == 5
+    assert [a["id"] for a in history["added"]] == ["diaspora-ml"]
+    assert history["removed"] == ["ngo-sn"]
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    section = html.split('<section id="newcomers">')[1].split("</section>")[0]
+    assert 'href="#a-diaspora-ml"' in section
+    best = [s["id"] for a in data["actors"] if a["id"] == "diaspora-ml"
+            for s in a["suggestions"]]
+    assert all(f'href="#a-{i}"' in section for i in best)  # its best matches are listed
+
+    write_report(matcher, tmp_path, top=2)  # nothing new since
+    history = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["history"]
+    assert history["added"] == [] and history["removed"] == []
+
+
+def test_user_text_is_escaped(small_registry: Build, tmp_path: Path) -> None:
+    evil = {"id": "assoc-evil", "name": '<script>alert("x")</script> & <b>Co</b>',
+            "kind": "association", "countries": ["CD"],
+            "description": 'Voir <img src="https://tracker.example/p.png"> et '
+                           "https://example.org/page pour l'état civil à Kinshasa.",
+            "themes": ["<i>état civil</i>"]}
+    matcher = small_registry([*GAP_REGISTRY[:4], evil])
+    write_report(matcher, tmp_path, top=3)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and "<b>Co</b>" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;" in html
+    assert 'src="https://' not in html
+    assert html.count("<script>") == 1  # our own filter script only
+
+
+def test_empty_registry(matcher: Matcher, tmp_path: Path) -> None:
+    try:
+        matcher.index()
+    except ValueError as exc:  # an engine problem, not the report's: make it visible
+        pytest.xfail(f"Matcher.index() fails on an empty registry: {exc}")
+    result = write_report(matcher, tmp_path / "out")
+    assert result.actor_count == 0 and result.pair_count == 0
+    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    assert data["actors"] == [] and data["synergies"] == []
+    rows = (tmp_path / "out" / "pairs.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(rows) == 1  # the header
+
+
+def test_failed_run_keeps_the_previous_report(small_registry: Build, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    matcher = small_registry(GAP_REGISTRY[:4])
+    write_report(matcher, tmp_path, top=2)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+    def broken(*args: object) -> str:
+        raise RuntimeError("disk full while writing")
+
+    monkeypatch.setattr(render_html, "tail", broken)
+    with pytest.raises(RuntimeError):
+        write_report(matcher, tmp_path, top=3)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_command_line(small_registry: Build, tmp_path: Path,
+                      capsys: pytest.CaptureFixture[str]) -> None:
+    matcher = small_registry(GAP_REGISTRY)
+    out = tmp_path / "cli-report"
+    code = main(["--db", str(matcher.settings.db_path), "report", "--out", str(out), "--top",
+                 "2", "--lang", "en"])
+    assert code == 0
+    err = capsys.readouterr().err
+    for name in ("pairs.csv", "report.html", "report.json"):
+        assert f"wrote {out / name}" in err
+    data = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert data["parameters"]["top"] == 2 and data["parameters"]["lang"] == "en"
+    assert '<html lang="en">' in (out / "report.html").read_text(encoding="utf-8")
