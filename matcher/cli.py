@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import textwrap
@@ -206,6 +207,9 @@ def _serve(args: argparse.Namespace, matcher: Matcher) -> int:
     print(f"Soliris Match serving http://{args.host}:{args.port}/ "
           f"(API docs: http://{args.host}:{args.port}/docs; registry "
           f"{matcher.settings.db_path}, {matcher.store.count()} actors)", file=sys.stderr)
+    # The app factory reads the environment: pass on what --db / --model chose.
+    os.environ["SOLIRIS_DB"] = str(matcher.settings.db_path)
+    os.environ["SOLIRIS_MODEL"] = matcher.settings.model
     # The service is named by string so that the engine package never imports the web layer.
     uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
                 log_level="info")

@@ -21,6 +21,8 @@ TEXT_FIELDS = ("offers", "needs", "commune", "website", "contact_email")
 ALL_FIELDS = REQUIRED + LIST_FIELDS + TEXT_FIELDS
 PRIVATE_FIELDS = ("contact_email",)
 
+# Ids that would collide with routes such as /api/actors/export.
+RESERVED_IDS = frozenset({"export", "import"})
 MAX_NAME_CHARS = 200
 MAX_SHORT_CHARS = 500
 MAX_LIST_ITEMS = 50
@@ -87,6 +89,11 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
     unknown = sorted(set(record) - set(ALL_FIELDS))
     for key in unknown:
         bad(str(key), f"unknown field (allowed: {', '.join(ALL_FIELDS)})")
+    for key in ALL_FIELDS:
+        value = record.get(key)
+        items = value if isinstance(value, list | tuple) else (value,)
+        if any(isinstance(item, str) and not _is_text(item) for item in items):
+            bad(key, "holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text")
     values: dict[str, Any] = {}
     for key in REQUIRED:
         value = record.get(key)
@@ -96,7 +103,10 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
             bad(key, f"must be text, got {_type(value)}", value)
         else:
             values[key] = value.strip()
-    if "id" in values and not _ID_RE.match(values["id"]):
+    if values.get("id") in RESERVED_IDS:
+        bad("id", f"'{values['id']}' is reserved (it names an address of the service); "
+                  "choose another id", values["id"])
+    elif "id" in values and not _ID_RE.match(values["id"]):
         bad("id", f"'{_clip(values['id'])}' is not a valid id: use 1-80 lowercase letters, "
                   "digits and hyphens, starting and ending with a letter or digit", values["id"])
     if "name" in values and len(values["name"]) > MAX_NAME_CHARS:
@@ -186,6 +196,14 @@ def _as_list(value: Any, key: str, bad: Any) -> tuple[str, ...] | None:
         return tuple(items)
     bad(key, f"must be a list of text, got {_type(value)}", value)
     return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _type(value: object) -> str:

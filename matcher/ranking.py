@@ -112,7 +112,8 @@ COMPLEMENTARY_KINDS = {
 
 def squash(z: np.ndarray | float) -> np.ndarray:
     """Map a calibrated z-score to (0, 1): 0.5 at 1.5 standard deviations above the mean."""
-    return 1.0 / (1.0 + np.exp(-(np.asarray(z, dtype=np.float64) - 1.5)))
+    exponent = np.clip(-(np.asarray(z, dtype=np.float64) - 1.5), -700.0, 700.0)
+    return 1.0 / (1.0 + np.exp(exponent))
 
 
 def allowed_rows(index: Index, filters: Filters) -> np.ndarray:

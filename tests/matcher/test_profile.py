@@ -65,3 +65,14 @@ def test_private_fields_hidden_on_request():
     profile = validate_record({**VALID, "contact_email": "info@example.org"})
     assert "contact_email" in profile.to_dict()
     assert "contact_email" not in profile.to_dict(private=False)
+
+
+def test_unpaired_surrogate_is_refused():
+    [issue] = issues_of({**VALID, "name": "bad \ud800 text"})
+    assert issue.field == "name" and "surrogate" in issue.message
+
+
+@pytest.mark.parametrize("reserved", ["export", "import"])
+def test_reserved_ids(reserved):
+    [issue] = issues_of({**VALID, "id": reserved})
+    assert issue.field == "id" and "reserved" in issue.message

@@ -1,0 +1,146 @@
+"""Dependencies shared by the routers: the engine, the settings and coordinator access.
+
+Reads and matching are public. Writes, import, export and reports need a coordinator key sent
+as ``Authorization: Bearer <key>`` (keys are made with ``soliris keys create NAME``): no key is
+401, a wrong or revoked key is 403. A valid key on a public route shows coordinator-only fields
+(``contact_email``); a wrong one is refused there too, so that a client learns at once that its
+key does not work instead of silently getting public answers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, TypeVar
+
+import anyio
+import anyio.lowlevel
+import anyio.to_thread
+from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from matcher.engine import Matcher
+from matcher.errors import ConfigError
+from matcher.keys import KeyInfo, lookup_key
+from matcher.settings import Settings
+from service.errors import ApiError
+
+T = TypeVar("T")
+
+
+def default_workers(blas_threads: int = 1) -> int:
+    """How many engine reads (matching, suggestions, listing) run at once.
+
+    ``SOLIRIS_WORKERS`` sets it (a service-only setting); the default is one per
+    ``blas_threads`` cores (``SOLIRIS_THREADS``, 1 in the service by default): each query
+    encoding already keeps that many cores busy, and more concurrent encodings only make the
+    threads fight for the cores.
+    """
+    raw = os.environ.get("SOLIRIS_WORKERS", "").strip()
+    if not raw:
+        return max(1, (os.cpu_count() or 1) // max(1, blas_threads))
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"SOLIRIS_WORKERS={raw!r} must be a whole number of at least 1")
+    return value
+
+
+class Engine:
+    """The app's one :class:`Matcher` and the bounded worker threads its CPU work runs in.
+
+    Reads (matching, suggestions, listing) share ``workers`` threads; writes (create, replace,
+    delete, import, with their embedding) take one more lane of their own, so that a long
+    import never stalls the matching and two imports never embed at once. Requests beyond
+    that wait on the event loop, which never runs engine code itself.
+    """
+
+    def __init__(self, matcher: Matcher, workers: int | None = None):
+        self.matcher = matcher
+        self.workers = workers or default_workers(matcher.settings.threads)
+        self._loop: object = None
+        self._readers = self._writers = None
+
+    def _limiters(self) -> tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]:
+        # Limiters belong to one event loop; a test client may start several in turn.
+        loop = anyio.lowlevel.current_token()
+        if self._loop != loop or self._readers is None or self._writers is None:
+            self._readers = anyio.CapacityLimiter(self.workers)
+            self._writers = anyio.CapacityLimiter(1)
+            self._loop = loop
+        return self._readers, self._writers
+
+    async def run(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a read of the engine in a worker thread."""
+        readers, _ = self._limiters()
+        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=readers)
+
+    async def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a write of the engine (one at a time) in its own worker thread."""
+        _, writers = self._limiters()
+        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=writers)
+
+
+bearer = HTTPBearer(
+    auto_error=False, scheme_name="CoordinatorKey",
+    description="Coordinator key made with `soliris keys create NAME`, sent as "
+                "`Authorization: Bearer <key>`.")
+
+
+async def get_engine(request: Request) -> Engine:
+    """The app's one engine (model loaded once per process) and its worker pool."""
+    return request.app.state.engine
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+async def get_matcher(engine: EngineDep) -> Matcher:
+    return engine.matcher
+
+
+MatcherDep = Annotated[Matcher, Depends(get_matcher)]
+
+
+async def get_settings(matcher: MatcherDep) -> Settings:
+    """The engine's settings: the service reads no other configuration."""
+    return matcher.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def optional_coordinator(
+    matcher: MatcherDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> KeyInfo | None:
+    """The caller's key when one is sent (``None`` for anonymous callers); 403 if it is bad."""
+    if credentials is None:
+        return None
+    info = await run_in_threadpool(lookup_key, matcher.store, credentials.credentials)
+    if info is None:
+        raise ApiError(403, "forbidden", "this key is not valid: check it, or ask for a new one "
+                       "(`soliris keys create NAME`)")
+    if not info.active:
+        raise ApiError(403, "forbidden", f"the key '{info.name}' was revoked on "
+                       f"{info.revoked_at}; ask for a new one")
+    return info
+
+
+OptionalCoordinatorDep = Annotated[KeyInfo | None, Depends(optional_coordinator)]
+
+
+async def require_coordinator(info: OptionalCoordinatorDep) -> KeyInfo:
+    """A valid coordinator key, or 401 when none is sent."""
+    if info is None:
+        raise ApiError(401, "unauthorized", "this operation needs a coordinator key: send "
+                       "'Authorization: Bearer <key>' (keys are made with `soliris keys "
+                       "create NAME`)", headers={"WWW-Authenticate": "Bearer"})
+    return info
+
+
+CoordinatorDep = Annotated[KeyInfo, Depends(require_coordinator)]

@@ -1,0 +1,37 @@
+"""``/api/reports/latest/{name}``: the files of the last ``soliris report`` (coordinators)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from service.deps import CoordinatorDep, SettingsDep
+from service.errors import ApiError
+from service.schemas import ReportName, error_responses
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+MEDIA_TYPES = {"report.html": "text/html; charset=utf-8",
+               "pairs.csv": "text/csv; charset=utf-8",
+               "report.json": "application/json"}
+
+
+@router.get("/latest/{name}", response_class=FileResponse,
+            summary="The latest platform report (coordinators)",
+            responses={200: {"description": "the file",
+                             "content": {"text/html": {}, "text/csv": {},
+                                         "application/json": {}}},
+                       **error_responses(401, 403, 404, 422)})
+async def latest_report(name: ReportName, settings: SettingsDep, coordinator: CoordinatorDep
+                        ) -> FileResponse:
+    """One file written by ``soliris report`` to ``SOLIRIS_REPORT_DIR``: the HTML report, the
+    CSV of suggested pairs or the JSON data. 404 until a report has been written."""
+    path = Path(settings.report_dir) / name
+    if not path.is_file():
+        raise ApiError(404, "not_found", f"no report yet: '{name}' is not in "
+                       f"{settings.report_dir} (run `soliris report` to write one)")
+    disposition = "inline" if name.endswith(".html") or name.endswith(".json") else "attachment"
+    return FileResponse(path, media_type=MEDIA_TYPES[name], filename=name,
+                        content_disposition_type=disposition)

@@ -1,0 +1,169 @@
+"""The web page in a real headless browser: Debian's chromium driven by playwright.
+
+No browser is downloaded: ``make browser`` installs the system chromium; without it these tests
+are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from matcher.encoders import Encoder
+from service.app import create_app
+from service.server import serve_in_thread
+from tests.service.conftest import make_matcher
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+# Set SOLIRIS_SCREENSHOTS=folder to keep the screenshots (they go to a temporary folder).
+SHOTS = os.environ.get("SOLIRIS_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def base_url(registry_template: Path, tmp_path_factory: pytest.TempPathFactory,
+             encoder: Encoder) -> Iterator[str]:
+    matcher = make_matcher(registry_template, tmp_path_factory.mktemp("browser"), encoder)
+    with serve_in_thread(create_app(matcher=matcher)) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (run `make browser`"
+                    " or `apt-get install chromium`)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    # The page must load nothing from elsewhere.
+    page.on("request", lambda r: problems.append("external " + r.url)
+            if not r.url.startswith(base_url) and not r.url.startswith("data:") else None)
+    page.problems = problems
+    yield page
+    context.close()
+
+
+def shot(page, tmp_path: Path, name: str) -> None:
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+
+
+def test_type_an_initiative_and_see_result_cards(page, base_url, tmp_path):
+    page.goto(base_url + "/")
+    page.select_option("#lang", "en")
+    assert page.locator("label[for=text]").inner_text() == "Describe your initiative"
+    page.locator("#text").click()
+    page.keyboard.type("We want to bring drinking water to Kintambo in Kinshasa with the "
+                       "Congolese diaspora and a Brussels commune.")
+    page.locator("#submit").focus()
+    page.keyboard.press("Enter")  # submitted with the keyboard
+    cards = page.locator("#results .result-card")
+    cards.first.wait_for()
+    assert cards.count() == 10
+    first = cards.first
+    names = cards.locator(".card-title").all_inner_texts()
+    assert {"Commune d'Uccle", "Bana Kintambo"} & set(names[:3])
+    assert first.locator(".kind").inner_text()
+    assert re.fullmatch(r"\d\.\d\d", first.locator(".score-value").inner_text())
+    assert "Congo" in cards.locator(".countries").all_inner_texts()[names.index(
+        next(n for n in names if n in ("Commune d'Uccle", "Bana Kintambo")))]
+    assert first.locator(".reasons li").count() >= 1
+    assert "10 partner(s) found." in page.locator("#status").inner_text()
+    # Focus went to the results heading, for keyboard and screen-reader users.
+    assert page.evaluate("document.activeElement.id") == "results-title"
+    shot(page, tmp_path, "1-results-en")
+
+    # The language switch re-asks: reasons come back in French.
+    page.select_option("#lang", "fr")
+    expect(page.locator("#status")).to_contain_text("trouvé")
+    assert page.locator("label[for=text]").inner_text() == "Décrivez votre initiative"
+    reasons = " ".join(page.locator("#results .reasons li").all_inner_texts())
+    assert "partenaire" in reasons
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    shot(page, tmp_path, "2-results-fr")
+
+    # Filters: kind and partner country.
+    page.select_option("#kind", "ngo")
+    page.fill("#country", "Maroc")
+    page.fill("#top", "5")
+    page.click("#submit")
+    expect(page.locator("#results .result-card")).to_have_count(1)
+    assert page.locator("#results .card-title").all_inner_texts() == ["Water for the Rif"]
+    assert not page.problems, page.problems
+
+
+def test_open_an_actor_page_and_come_back(page, base_url, tmp_path):
+    page.goto(base_url + "/")
+    page.select_option("#lang", "nl")
+    page.fill("#text", "Jongeren opleiden in Mbour, Senegal, met de diaspora")
+    page.click("#submit")
+    link = page.locator("#results .card-title a").first
+    link.wait_for()
+    name = link.inner_text()
+    link.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#actor-name")).to_have_text(name)
+    assert re.search(r"/actors/[a-z0-9-]+$", page.url)
+    assert page.locator("#actor-fields-list dt").first.inner_text() == "Beschrijving"
+    page.locator("#actor-results .result-card").first.wait_for()
+    assert name not in page.locator("#actor-results .card-title").all_inner_texts()
+    shot(page, tmp_path, "3-actor-nl")
+    page.go_back()
+    page.locator("#search-view").wait_for()
+    assert page.locator("#actor-view").is_hidden()
+    assert page.locator("#results .result-card").count() >= 1
+    # The actor's own address works when opened directly too.
+    page.goto(base_url + "/actors/bana-kintambo")
+    expect(page.locator("#actor-name")).to_have_text("Bana Kintambo")
+    assert not page.problems, page.problems
+
+
+def test_registered_actor_mode_and_errors(page, base_url, tmp_path):
+    page.goto(base_url + "/")
+    page.select_option("#lang", "en")
+    page.click("#submit")  # nothing typed
+    assert "Describe the initiative" in page.locator("#status").inner_text()
+    assert page.locator("#text").get_attribute("aria-invalid") == "true"
+    page.fill("#text", "Water")
+    page.fill("#country", "Atlantis")
+    page.click("#submit")
+    expect(page.locator("#status")).to_contain_text("Atlantis")
+    assert page.locator("#status").get_attribute("role") == "alert"
+    assert page.locator("#country").get_attribute("aria-invalid") == "true"
+    page.fill("#country", "")
+    page.check("#mode-actor")
+    page.locator("#actor option[value=gemeente-molenbeek]").wait_for(state="attached")
+    page.fill("#actor-search", "molenbeek")
+    expect(page.locator("#actor option")).to_have_count(1)
+    page.select_option("#actor", "gemeente-molenbeek")
+    page.click("#submit")
+    page.locator("#results .result-card").first.wait_for()
+    ids = page.locator("#results .result-card").evaluate_all(
+        "cards => cards.map(c => c.dataset.id)")
+    assert "gemeente-molenbeek" not in ids and "teranga-bxl" in ids[:3]
+    shot(page, tmp_path, "4-actor-mode")
+    assert not [p for p in page.problems if "Atlantis" not in p and "422" not in p], \
+        page.problems
