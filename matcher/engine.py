@@ -107,9 +107,15 @@ class Matcher:
 
     def upsert(self, profiles: Sequence[ActorProfile], progress: Progress | None = None
                ) -> UpsertSummary:
-        """Write profiles by id, then embed whatever text is new (cached for next time)."""
+        """Write profiles by id, then embed whatever text is new (cached for next time), so that
+        re-importing an unchanged file costs no embedding and no index build."""
         summary = self.store.upsert(profiles)
-        self.index(progress)
+        # Embed only what changed, now (the slow part, with progress); the index itself is
+        # rebuilt from the cache at the next query.
+        changed = set(summary.changed)
+        texts = [passage for profile in profiles if profile.id in changed
+                 for _, passage in profile_passages(profile)]
+        self.encoder.encode(texts, "passage", progress=progress)
         return summary
 
     def create(self, profile: ActorProfile) -> StoredActor:

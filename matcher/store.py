@@ -59,6 +59,7 @@ class UpsertSummary:
     created: int
     updated: int
     unchanged: int
+    changed: tuple[str, ...] = ()
 
 
 def now_iso() -> str:
@@ -118,25 +119,34 @@ class Store:
     # -- actors ---------------------------------------------------------------------------
     def upsert(self, profiles: Sequence[ActorProfile]) -> UpsertSummary:
         """Insert or replace profiles by id, all in one transaction."""
-        created = updated = unchanged = 0
         stamp = now_iso()
+        changed: list[str] = []
+        created = updated = unchanged = 0
         with self.transaction(actors_changed=True) as db:
+            known: dict[str, str] = {}
+            ids = [p.id for p in profiles]
+            for start in range(0, len(ids), 900):
+                chunk = ids[start:start + 900]
+                marks = ",".join("?" * len(chunk))
+                known.update(db.execute(
+                    f"SELECT id, content_hash FROM actors WHERE id IN ({marks})", chunk))
             for profile in profiles:
                 digest = profile_hash(profile)
-                row = db.execute("SELECT content_hash FROM actors WHERE id=?",
-                                 (profile.id,)).fetchone()
+                previous = known.get(profile.id)
+                if previous == digest:
+                    unchanged += 1
+                    continue
                 data = json.dumps(profile.to_dict(), ensure_ascii=False)
-                if row is None:
+                if previous is None:
                     db.execute("INSERT INTO actors VALUES (?,?,?,?,?)",
                                (profile.id, data, digest, stamp, stamp))
                     created += 1
-                elif row[0] != digest:
+                else:
                     db.execute("UPDATE actors SET data=?, content_hash=?, updated_at=? WHERE id=?",
                                (data, digest, stamp, profile.id))
                     updated += 1
-                else:
-                    unchanged += 1
-        return UpsertSummary(created, updated, unchanged)
+                changed.append(profile.id)
+        return UpsertSummary(created, updated, unchanged, tuple(changed))
 
     def insert_new(self, profile: ActorProfile) -> bool:
         """Insert a profile whose id must be new; returns False when the id exists."""
