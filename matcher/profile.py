@@ -111,6 +111,10 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
                   "digits and hyphens, starting and ending with a letter or digit", values["id"])
     if "name" in values and len(values["name"]) > MAX_NAME_CHARS:
         bad("name", f"is {len(values['name'])} characters long; the limit is {MAX_NAME_CHARS}")
+    if "kind" in values:
+        # "NGO", "Advisory council", "regional-body" are the same kinds, written by hand.
+        normalised = re.sub(r"[\s-]+", "_", values["kind"].lower())
+        values["kind"] = normalised if normalised in KINDS else values["kind"]
     if "kind" in values and values["kind"] not in KINDS:
         bad("kind", f"'{_clip(values['kind'])}' is not a known kind "
                     f"(allowed: {', '.join(KINDS)})", values["kind"])

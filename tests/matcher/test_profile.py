@@ -76,3 +76,9 @@ def test_unpaired_surrogate_is_refused():
 def test_reserved_ids(reserved):
     [issue] = issues_of({**VALID, "id": reserved})
     assert issue.field == "id" and "reserved" in issue.message
+
+
+@pytest.mark.parametrize("written, kind", [("NGO", "ngo"), ("Advisory council", "advisory_council"),
+                                           ("regional-body", "regional_body")])
+def test_kind_spelling_is_normalised(written, kind):
+    assert validate_record({**VALID, "kind": written}).kind == kind
