@@ -20,7 +20,7 @@ from matcher.formats import parse_profiles
 from matcher.index import (
     Index,
     build_index,
-    embed_field,
+    field_means,
     places_of,
     profile_concepts,
     profile_places,
@@ -221,10 +221,11 @@ class Matcher:
         encoder = CachedEncoder(self.encoder.encoder, None)
         passages = profile_passages(profile)
         vectors = encoder.encode([p for _, p in passages], "passage")
-        offers = embed_field(encoder, [profile.offers])[0] if profile.offers else None
-        needs = embed_field(encoder, [profile.needs])[0] if profile.needs else None
+        whole, offers, needs = field_means(vectors, np.asarray([f for f, _ in passages]))
+        offers, needs = (None if v is None else normalise_rows(v[None, :])[0]
+                         for v in (offers, needs))
         return Query(
-            vector=normalise_rows(vectors.mean(axis=0, keepdims=True))[0],
+            vector=normalise_rows(whole[None, :])[0],
             passage_vectors=vectors, places=profile_places(profile), need_vector=needs,
             offer_vector=offers, kind=profile.kind, concepts=profile_concepts(profile),
             wanted_kinds=requested_kinds(profile.needs, seeking=True),

@@ -24,7 +24,7 @@ from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.places import gazetteer
 from matcher.profile import KINDS, ActorProfile
-from matcher.text import profile_passages, split_passages
+from matcher.text import profile_passages
 from matcher.themes import thesaurus
 
 
@@ -128,20 +128,14 @@ def kind_code(kind: str) -> int:
     return KINDS.index(kind)
 
 
-def embed_field(encoder: CachedEncoder, texts: Sequence[str], role: str = "passage",
-                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
-    """Mean vector of each text's passages (zero row for an empty text)."""
-    pieces: list[str] = []
-    owners: list[int] = []
-    for i, text in enumerate(texts):
-        for passage in split_passages(text, 8):
-            pieces.append(passage)
-            owners.append(i)
-    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
-    if pieces:
-        vectors = encoder.encode(pieces, role, progress=progress)  # type: ignore[arg-type]
-        np.add.at(out, np.asarray(owners), vectors)
-    return normalise_rows(out)
+def field_means(block: np.ndarray, fields: np.ndarray) -> tuple[np.ndarray, np.ndarray | None,
+                                                              np.ndarray | None]:
+    """Mean of one actor's passage vectors, and of its ``offers`` and ``needs`` passages
+    (``None`` when it has none); not yet normalised."""
+    offers = fields == "offers"
+    needs = fields == "needs"
+    return (block.mean(axis=0), block[offers].mean(axis=0) if offers.any() else None,
+            block[needs].mean(axis=0) if needs.any() else None)
 
 
 def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
@@ -205,12 +199,12 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
     need_vectors = np.zeros((len(profiles), dim), dtype=np.float32)
     for row in range(len(profiles)):
         block = passage_vectors[start[row]:start[row + 1]].astype(np.float32)
-        names = field_array[start[row]:start[row + 1]]
-        profile_vectors[row] = block.mean(axis=0)
-        if (names == "offers").any():
-            offer_vectors[row] = block[names == "offers"].mean(axis=0)
-        if (names == "needs").any():
-            need_vectors[row] = block[names == "needs"].mean(axis=0)
+        whole, offers, needs = field_means(block, field_array[start[row]:start[row + 1]])
+        profile_vectors[row] = whole
+        if offers is not None:
+            offer_vectors[row] = offers
+        if needs is not None:
+            need_vectors[row] = needs
     return Index(
         model=encoder.name,
         profiles=profiles,
