@@ -26,6 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"  # gitignored: cached registries and figures
 SAMPLE = ROOT / "data" / "actors.sample.jsonl"
 CASES = ROOT / "data" / "eval" / "cases.jsonl"
+# Case sets written blind to the engine (by authors who saw only the profiles), as a check that
+# the method generalises: new cases on the sample, and a second registry with its own cases.
+HELD_OUT_SETS = {
+    "held-out": (SAMPLE, ROOT / "data" / "eval" / "heldout.jsonl"),
+    "second-registry": (ROOT / "data" / "eval" / "alt" / "actors.jsonl",
+                        ROOT / "data" / "eval" / "alt" / "cases.jsonl"),
+}
 
 
 def shared_dir() -> Path:

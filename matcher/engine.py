@@ -51,12 +51,14 @@ def _one_blas_thread() -> threadpool_limits:
 
 def query_from_text(encoder: Encoder, text: str) -> Query:
     """The query for an initiative text: its vector and its sentences' vectors, the places,
-    themes and kinds of partner it names; the text itself is what is needed."""
+    themes and kinds of partner it names. The text says both what is needed and what its
+    authors bring ("we run a shop and want to sell..."), so it stands for both sides of
+    complementarity: actors whose offers answer it, and actors whose needs it answers."""
     passages = split_passages(text) or [text.strip()]
     vectors = encoder.encode([text.strip(), *passages], "query")
     whole = vectors[0]
     return Query(vector=whole, passage_vectors=vectors[1:], places=places_of([text]),
-                 need_vector=whole, wanted_kinds=requested_kinds(text),
+                 need_vector=whole, offer_vector=whole, wanted_kinds=requested_kinds(text),
                  concepts=thesaurus().find(text), term_counts=term_counts([text]))
 
 

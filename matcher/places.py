@@ -5,12 +5,16 @@ derived from github.com/stefangabos/world_countries, CC BY-SA 4.0; see shared
 ``country-names-iso3166/SOURCE.md``) plus common Belgian usages ("RDC", "DR Congo",
 "Congo" for the Democratic Republic of the Congo). Towns and regions where Brussels actors
 work (``resources/places.csv``) map to their country so that "Kintambo" or "Mbour" in a
-description counts as DR Congo or Senegal.
+description counts as DR Congo or Senegal. Beyond them, about 79,000 town names of partner
+countries from GeoNames (``resources/world_towns.csv.gz``, CC BY 4.0, built by
+``scripts/build_world_towns.py`` with its filters against ambiguous and common-word names) are
+recognised when the text writes them capitalised, as a proper name.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import re
 import unicodedata
 from collections.abc import Container, Iterator
@@ -120,9 +124,16 @@ class Gazetteer:
                  if (len(a) >= 4 or a in extra) and a not in _NOT_IN_TEXT
                  and c not in _TEXT_EXCLUDED_COUNTRIES]
         terms += list(self._places) + list(self._demonyms)
-        terms.sort(key=len, reverse=True)
         self._text_terms = frozenset(terms)
-        self._longest = max(len(t.split()) for t in terms)
+        # Curated names win over GeoNames towns of the same spelling.
+        self._world_towns: dict[str, tuple[str, str]] = {}
+        raw = resources.files("matcher.resources").joinpath("world_towns.csv.gz").read_bytes()
+        for row in csv.reader(gzip.decompress(raw).decode("utf-8").splitlines()[1:]):
+            key, code, label = row
+            if key not in self._text_terms and key not in self._communes \
+                    and key not in self._aliases:
+                self._world_towns[key] = (code, label)
+        self._longest = max(len(t.split()) for t in [*terms, *self._world_towns])
         self._longest_commune = max(len(n.split()) for n in self._communes)
 
     def country_code(self, value: str) -> str | None:
@@ -138,7 +149,14 @@ class Gazetteer:
         """Countries and towns named in ``text``, in order of first mention, no repeats."""
         seen: set[tuple[str, str]] = set()
         found: list[PlaceMention] = []
-        for term in _longest_matches(fold(text), self._text_terms, self._longest):
+        folded = fold(text)
+        capitalised = _capitalised_words(text, folded)
+        for term in _longest_matches(folded, _Terms(self._text_terms, self._world_towns,
+                                                    capitalised), self._longest):
+            town = self._world_towns.get(term) if term not in self._text_terms else None
+            if town is not None:
+                _add(found, seen, PlaceMention(town[0], town[1], True))
+                continue
             if term in self._places:
                 codes, label = self._places[term]
                 for code in codes:
@@ -170,14 +188,45 @@ def _add(found: list[PlaceMention], seen: set[tuple[str, str]], mention: PlaceMe
         found.append(mention)
 
 
-def _longest_matches(folded: str, terms: Container[str], longest: int) -> Iterator[str]:
+def _capitalised_words(text: str, folded: str) -> list[bool] | None:
+    """For each word of ``fold(text)``: does the original write it as a proper name?
+    ``None`` when the words cannot be aligned (then no GeoNames town is detected)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    words = [w for w in _NON_ALNUM_ANY_CASE.split(plain) if w]
+    if len(words) != len(folded.split()):
+        return None
+    # An all-capitals word is an acronym more often than a town ("FAMA", "PADE").
+    return [w[0].isupper() and not (len(w) > 1 and w.isupper()) for w in words]
+
+
+_NON_ALNUM_ANY_CASE = re.compile(r"[^0-9a-zA-Z]+")
+
+
+class _Terms:
+    """Curated terms anywhere; a GeoNames town only where its first word is capitalised."""
+
+    def __init__(self, curated: Container[str], towns: Container[str],
+                 capitalised: list[bool] | None) -> None:
+        self.curated, self.towns, self.capitalised = curated, towns, capitalised
+
+    def accepts(self, candidate: str, position: int) -> bool:
+        if candidate in self.curated:
+            return True
+        return (self.capitalised is not None and self.capitalised[position]
+                and candidate in self.towns)
+
+
+def _longest_matches(folded: str, terms: Container[str] | _Terms, longest: int
+                     ) -> Iterator[str]:
     """Terms (runs of whole words) found in a folded text, longest first at each position."""
     words = folded.split()
+    accepts = terms.accepts if isinstance(terms, _Terms) else (
+        lambda candidate, _position: candidate in terms)
     i = 0
     while i < len(words):
         for size in range(min(longest, len(words) - i), 0, -1):
             candidate = " ".join(words[i:i + size])
-            if candidate in terms:
+            if accepts(candidate, i):
                 yield candidate
                 i += size
                 break

@@ -51,3 +51,26 @@ def test_multi_country_regions_count_for_each_country_but_not_as_a_town():
     found = gazetteer().detect("la paix dans la région des Grands Lacs")
     assert {m.country for m in found} == {"CD", "RW", "BI", "UG", "TZ"}
     assert not any(m.is_town for m in found)
+
+
+def test_geonames_towns_beyond_the_curated_list_are_detected_as_proper_names():
+    found = gazetteer().detect("Wij werken met boeren in Arua en Yumbe, en met scholen in Kasongo.")
+    assert [(m.country, m.label, m.is_town) for m in found] == [
+        ("UG", "Arua", True), ("UG", "Yumbe", True), ("CD", "Kasongo", True)]
+
+
+def test_geonames_towns_need_a_capital_and_are_not_acronyms():
+    g = gazetteer()
+    assert g.detect("we visited adjumani last year") == []
+    assert g.detect("Le programme FAMA et le projet ADJUMANI") == []
+    assert [m.label for m in g.detect("Depuis Adjumani, au nord")] == ["Adjumani"]
+
+
+def test_common_words_and_ambiguous_names_are_not_geonames_towns():
+    # "Man" (Côte d'Ivoire) is an English word; "Victoria" has larger namesakes elsewhere.
+    assert gazetteer().detect("Man and Victoria met at the Centre of the Union.") == []
+
+
+def test_curated_places_win_over_geonames_spellings():
+    found = gazetteer().detect("Un projet à Tombouctou")
+    assert [(m.country, m.label) for m in found] == [("ML", "Tombouctou")]

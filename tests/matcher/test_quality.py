@@ -1,5 +1,6 @@
 """Quality with the real default model (USE multilingual): the engine beats a TF-IDF baseline
-on the labelled cases, and a Dutch query finds a partner described only in French."""
+on the labelled cases and on the case sets written blind to it, and a Dutch query finds a
+partner described only in French."""
 
 from __future__ import annotations
 
@@ -7,39 +8,70 @@ from pathlib import Path
 
 import pytest
 
+from matcher.encoders import Encoder
 from matcher.engine import Matcher
-from matcher.evaluation import TfidfBaseline, load_cases, registry_profiles, run_cases
+from matcher.evaluation import (
+    TfidfBaseline,
+    check_cases,
+    load_cases,
+    registry_profiles,
+    run_cases,
+)
 from matcher.profile import validate_record
+from matcher.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "data" / "actors.sample.jsonl"
 CASES = ROOT / "data" / "eval" / "cases.jsonl"
+#: Case sets written blind to the engine: new cases on the sample, and a second registry.
+BLIND_SETS = {
+    "held-out": (SAMPLE, ROOT / "data" / "eval" / "heldout.jsonl"),
+    "second-registry": (ROOT / "data" / "eval" / "alt" / "actors.jsonl",
+                        ROOT / "data" / "eval" / "alt" / "cases.jsonl"),
+}
 
 #: The project must beat TF-IDF by this factor on nDCG@5 (the issue's target is 1.6×) ...
-MIN_RATIO = 1.3
-#: ... and reach this nDCG@5 (measured 0.795 with USE when written; the issue aims at 0.90).
+MIN_RATIO = 1.6
+#: ... and reach this nDCG@5 (measured 0.80 / 0.84 / 0.93 on the three sets when written;
+#: the issue aims at 0.90 on unseen cases).
 MIN_NDCG = 0.75
 
 pytestmark = pytest.mark.slow
 
 
-def test_project_beats_tfidf_on_labelled_cases(sample_matcher: Matcher) -> None:
-    if not CASES.exists():
-        pytest.skip(f"no labelled cases at {CASES}: write data/eval/cases.jsonl to run "
-                    "the quality test")
-    cases = load_cases(CASES)
-    profiles = registry_profiles(sample_matcher)
-    project = run_cases(sample_matcher, cases, k=5, profiles=profiles)
+def _assert_beats_tfidf(matcher: Matcher, cases_path: Path) -> None:
+    cases = load_cases(cases_path)
+    profiles = registry_profiles(matcher)
+    assert not check_cases(cases, profiles), f"{cases_path} names unknown actors"
+    project = run_cases(matcher, cases, k=5, profiles=profiles)
     baseline = run_cases(TfidfBaseline(profiles), cases, k=5, profiles=profiles)
     p, b = project.overall.ndcg, baseline.overall.ndcg
     weakest = sorted(project.results, key=lambda r: r.ndcg)[:5]
-    detail = (f"project nDCG@5 {p:.3f}, TF-IDF {b:.3f} (ratio {p / max(b, 1e-9):.2f}); "
-              "weakest: " + ", ".join(f"{r.case.id}={r.ndcg:.2f}" for r in weakest))
+    detail = (f"{cases_path.name}: project nDCG@5 {p:.3f}, TF-IDF {b:.3f} (ratio "
+              f"{p / max(b, 1e-9):.2f}); weakest: "
+              + ", ".join(f"{r.case.id}={r.ndcg:.2f}" for r in weakest))
     assert p >= MIN_RATIO * b, detail
     assert p >= MIN_NDCG, detail
     cross_p = project.groups().get("cross-lingual")
     cross_b = baseline.groups().get("cross-lingual")
     if cross_p and cross_b:
         assert cross_p.ndcg >= MIN_RATIO * cross_b.ndcg, detail
+
+
+def test_project_beats_tfidf_on_labelled_cases(sample_matcher: Matcher) -> None:
+    _assert_beats_tfidf(sample_matcher, CASES)
+
+
+@pytest.mark.parametrize("name", sorted(BLIND_SETS))
+def test_project_beats_tfidf_on_cases_written_blind(name: str, sample_matcher: Matcher,
+                                                    tmp_path: Path, encoder: Encoder) -> None:
+    registry, cases = BLIND_SETS[name]
+    if registry.resolve() == SAMPLE.resolve():
+        matcher = sample_matcher
+    else:
+        matcher = Matcher(Settings(db_path=tmp_path / "soliris.db"), encoder=encoder)
+        matcher.import_bytes(registry.read_bytes(), "jsonl")
+    _assert_beats_tfidf(matcher, cases)
 
 
 def _profile(**fields: object):

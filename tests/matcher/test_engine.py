@@ -1,0 +1,46 @@
+"""The engine facade with the real default model: how a text query is built and ranked."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.engine import Matcher
+from matcher.profile import validate_record
+
+pytestmark = pytest.mark.slow
+
+
+def test_text_query_finds_actors_that_need_what_its_authors_bring(matcher: Matcher) -> None:
+    """An initiative text also says what its authors offer: an actor whose ``needs`` it
+    answers gets the complementarity part and says so."""
+    matcher.upsert([
+        validate_record({
+            "id": "femmes-transformatrices", "name": "Groupement de transformatrices",
+            "kind": "association",
+            "description": "Des groupements de femmes sèchent des mangues et fument du poisson "
+                           "sur la côte au sud de Dakar.",
+            "needs": "Des débouchés à Bruxelles pour vendre les produits séchés et fumés des "
+                     "groupements de femmes."}),
+        validate_record({
+            "id": "ecoles-numeriques", "name": "Écoles numériques", "kind": "ngo",
+            "description": "Nous équipons des écoles de salles informatiques au Sénégal.",
+            "needs": "Des ordinateurs portables reconditionnés et des formateurs bénévoles."}),
+        *(validate_record({"id": f"autre-{i}", "name": f"Autre {i}", "kind": "ngo",
+                           "description": description, "needs": needs})
+          for i, (description, needs) in enumerate([
+              ("Wij boren waterputten in dorpen in Burkina Faso.",
+               "Ingenieurs die pompen op zonne-energie kunnen onderhouden."),
+              ("We train midwives in rural health centres in Rwanda.",
+               "Medical equipment for delivery rooms."),
+              ("Nous accompagnons les communes pour l'état civil à Kinshasa.",
+               "Des archivistes pour numériser les registres."),
+              ("Wij organiseren jeugduitwisselingen met Marokko.",
+               "Gastgezinnen en begeleiders voor de uitwisselingen.")]))
+    ])
+    results = matcher.match("We run an organic shop in Brussels and would like to sell "
+                            "dried fruit and smoked fish made by women's groups.", top=2)
+    best = results[0]
+    assert best.profile.id == "femmes-transformatrices"
+    assert best.parts["complementarity"] > results[1].parts["complementarity"]
+    assert any("need" in reason.lower() for reason in best.to_dict("en")["reasons"]), \
+        best.to_dict("en")["reasons"]
