@@ -20,6 +20,7 @@ match latency at 1k / 10k / 100k profiles and peak memory.
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import linecache
@@ -371,12 +372,33 @@ def latency_child(size: int, count: int, model: str, threads: int, line_profile:
     for name, values in timings.items():
         out[f"{name}_p50_ms"] = percentile(values, 50) * 1000
         out[f"{name}_p95_ms"] = percentile(values, 95) * 1000
+    if index.first_pass is not None:
+        out.update(first_pass_agreement(index, [matcher.text_query(t) for t in texts[5:]],
+                                        matcher.weights))
     if line_profile:
         queries = [matcher.text_query(t) for t in texts[5:5 + min(count, 30)]]
         out["line_profile"] = profile_rank(index, queries, matcher.weights)
     out["peak_mb"] = memory_mb().get("peak")
     out["load_average"] = os.getloadavg()[0]
     return out
+
+
+def first_pass_agreement(index: Index, queries: list[Any], weights: Any, top: int = 10
+                         ) -> dict[str, Any]:
+    """How much the reduced first pass changes the results: the mean share of the exact top
+    results (full vectors for everybody) that the reduced pass also returns."""
+    from matcher.ranking import Filters, rank
+
+    exact_index = copy.copy(index)
+    exact_index.first_pass = None
+    shares = []
+    for query in queries:
+        reduced = {m.profile.id for m in rank(index, query, Filters(), top, weights)}
+        exact = [m.profile.id for m in rank(exact_index, query, Filters(), top, weights)]
+        shares.append(len(reduced.intersection(exact)) / max(len(exact), 1))
+    return {"first_pass_dims": int(index.first_pass.vectors.shape[1]),
+            "first_pass_agreement": float(np.mean(shares)),
+            "first_pass_identical": float(np.mean([s == 1.0 for s in shares]))}
 
 
 def _index_mb(index: Index) -> float:
@@ -469,6 +491,12 @@ def print_latency(rows: list[dict[str, Any]], queries: int) -> None:
         verdict = "met" if row["match_p50_ms"] < TARGET_P50_MS else "**missed**"
         print(f"- p50 at {biggest:,} profiles, {row.get('threads')} thread(s): "
               f"**{row['match_p50_ms']:.1f} ms** (target < {TARGET_P50_MS:.0f} ms: {verdict})")
+    for row in rows:
+        if "first_pass_agreement" in row:
+            print(f"- reduced first pass at {row['size']:,} profiles ({row.get('threads')} "
+                  f"thread(s), {row['first_pass_dims']} dimensions): "
+                  f"{row['first_pass_agreement']:.1%} of the exact top 10 returned, identical "
+                  f"top 10 for {row['first_pass_identical']:.0%} of the queries")
     print(f"\nRSS = resident memory once the index is built, model included "
           f"({rows[-1]['mem_after_model_mb']:,.0f} MiB with the model alone); peak RSS includes "
           "building the index (synthetic sizes: the replayed vectors too). `load avg` = the "

@@ -55,9 +55,13 @@ def query_from_text(encoder: Encoder, text: str) -> Query:
     authors bring ("we run a shop and want to sell..."), so it stands for both sides of
     complementarity: actors whose offers answer it, and actors whose needs it answers."""
     passages = split_passages(text) or [text.strip()]
-    vectors = encoder.encode([text.strip(), *passages], "query")
-    whole = vectors[0]
-    return Query(vector=whole, passage_vectors=vectors[1:], places=places_of([text]),
+    if passages == [text.strip()]:  # one sentence: its vector is the whole text's
+        vectors = encoder.encode(passages, "query")
+        whole, passage_vectors = vectors[0], vectors
+    else:
+        vectors = encoder.encode([text.strip(), *passages], "query")
+        whole, passage_vectors = vectors[0], vectors[1:]
+    return Query(vector=whole, passage_vectors=passage_vectors, places=places_of([text]),
                  need_vector=whole, offer_vector=whole, wanted_kinds=requested_kinds(text),
                  concepts=thesaurus().find(text), term_counts=term_counts([text]))
 

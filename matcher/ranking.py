@@ -170,17 +170,27 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     similarities (the batch report computes them block by block)."""
     if len(index) == 0 or top <= 0:
         return []
-    if coarse is None:
-        coarse = index.profile_vectors @ query.vector.astype(np.float32)
-    coarse = np.asarray(coarse, dtype=np.float64)
-    mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
+    vector = query.vector.astype(np.float32)
+    if coarse is None and index.first_pass is not None:
+        # Large registry: a reduced product for everybody, exact similarities for the pool.
+        reduced = index.first_pass
+        first = (reduced.vectors @ (reduced.basis @ vector)).astype(np.float64)
+        first_z = (first - first.mean()) / (first.std() + 1e-6)
+        sample = reduced.calibration_vectors @ vector
+        mean, std = float(sample.mean()), float(sample.std()) + 1e-6
+    else:
+        if coarse is None:
+            coarse = index.profile_vectors @ vector
+        coarse = np.asarray(coarse, dtype=np.float64)
+        mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
+        first_z = (coarse - mean) / std
     countries = country_overlap(index, query.places.countries)
     themes = theme_overlap(index, query.concepts)
     lexical = lexical_scores(index, query)
     mask = allowed_rows(index, filters)
     if not mask.any():
         return []
-    first_pass = weights.semantic * squash((coarse - mean) / std) \
+    first_pass = weights.semantic * squash(first_z) \
         + weights.geography * (1 - weights.town_share) * countries + weights.themes * themes \
         + weights.lexical * lexical
     first_pass[~mask] = -np.inf
@@ -188,8 +198,10 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     rows = np.argpartition(-first_pass, pool - 1)[:pool]
     rows = rows[np.argsort(-first_pass[rows], kind="stable")]
 
+    pool_coarse = (coarse[rows] if coarse is not None
+                   else (index.profile_vectors[rows] @ vector).astype(np.float64))
     best_passage, passage_score = _passage_scores(index, query, rows)
-    semantic_raw = ((1 - weights.passage_share) * coarse[rows]
+    semantic_raw = ((1 - weights.passage_share) * pool_coarse
                     + weights.passage_share * passage_score)
     semantic = squash((semantic_raw - mean) / std)
     comp, comp_reason = _complementarity(index, query, rows)

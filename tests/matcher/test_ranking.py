@@ -9,7 +9,7 @@ import pytest
 
 from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.engine import query_from_text
-from matcher.index import build_index
+from matcher.index import build_index, reduce_profiles
 from matcher.profile import validate_record
 from matcher.ranking import Filters, Weights, rank, squash
 
@@ -164,3 +164,45 @@ def test_incremental_index_equals_a_full_rebuild(index, encoder):
     assert incremental.passage_texts == full.passage_texts
     assert incremental.places == full.places
     assert incremental.row_of == full.row_of
+
+
+def test_reduced_first_pass_is_exact_with_every_dimension() -> None:
+    rng = np.random.default_rng(3)
+    vectors = normalise_rows(rng.normal(size=(300, 32)).astype(np.float32))
+    reduced = reduce_profiles(vectors, dims=32, sample=300)
+    query = vectors[7]
+    np.testing.assert_allclose(reduced.vectors @ (reduced.basis @ query), vectors @ query,
+                               atol=1e-5)
+    assert reduced.calibration_vectors.shape[1] == 32
+
+
+def test_reduced_first_pass_keeps_the_main_directions() -> None:
+    """Vectors around 20 topics plus noise: 24 of 64 dimensions keep, in a short-list of 200,
+    the 20 nearest neighbours found by brute force."""
+    rng = np.random.default_rng(5)
+    centres = normalise_rows(rng.normal(size=(20, 64)).astype(np.float32))
+    vectors = normalise_rows(centres[rng.integers(0, 20, 2000)]
+                             + 0.05 * rng.normal(size=(2000, 64)).astype(np.float32))
+    reduced = reduce_profiles(vectors, dims=24, sample=500)
+    for query in vectors[:20]:
+        exact = set(np.argsort(-(vectors @ query))[:20])
+        pool = set(np.argsort(-(reduced.vectors @ (reduced.basis @ query)))[:200])
+        assert exact <= pool
+
+
+def test_large_registries_rank_through_the_reduced_first_pass(
+        encoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    import matcher.index as index_module
+
+    monkeypatch.setattr(index_module, "REDUCE_FROM", 5)
+    monkeypatch.setattr(index_module, "FIRST_PASS_DIMS", 16)
+    reduced_index = build_index(PROFILES, encoder)
+    assert reduced_index.first_pass is not None
+    assert len(reduced_index.first_pass.vectors) == len(PROFILES)
+    monkeypatch.setattr(index_module, "REDUCE_FROM", 10**9)
+    exact_index = build_index(PROFILES, encoder)
+    assert exact_index.first_pass is None
+    query = query_from_text(encoder.encoder, "water wells and sanitation in Kintambo villages")
+    reduced = [m.profile.id for m in rank(reduced_index, query, top=3)]
+    exact = [m.profile.id for m in rank(exact_index, query, top=3)]
+    assert reduced == exact
