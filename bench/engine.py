@@ -11,6 +11,8 @@ match latency at 1k / 10k / 100k profiles and peak memory.
    1k profiles are real embedded IATI profiles; 10k and 100k reuse those vectors, replicated
    with small random perturbations (cosine ≈ 0.99 to the original), and go through
    :func:`matcher.index.build_index` with a replaying encoder instead of embedding 100k texts.
+   From 20,000 profiles the index uses its reduced first pass; the share of the exact top 10
+   (first pass with the full vectors) that it returns is reported next to the latency.
 3. **Where the time goes**: a line-level profile of :func:`matcher.ranking.rank` (and the
    helpers it calls) at the largest size.
 
