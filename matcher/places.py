@@ -17,7 +17,7 @@ import csv
 import gzip
 import re
 import unicodedata
-from collections.abc import Container, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -124,7 +124,7 @@ class Gazetteer:
                  if (len(a) >= 4 or a in extra) and a not in _NOT_IN_TEXT
                  and c not in _TEXT_EXCLUDED_COUNTRIES]
         terms += list(self._places) + list(self._demonyms)
-        self._text_terms = frozenset(terms)
+        self._text_terms = _Phrases(terms)
         # Curated names win over GeoNames towns of the same spelling.
         self._world_towns: dict[str, tuple[str, str]] = {}
         raw = resources.files("matcher.resources").joinpath("world_towns.csv.gz").read_bytes()
@@ -133,8 +133,8 @@ class Gazetteer:
             if key not in self._text_terms and key not in self._communes \
                     and key not in self._aliases:
                 self._world_towns[key] = (code, label)
-        self._longest = max(len(t.split()) for t in [*terms, *self._world_towns])
-        self._longest_commune = max(len(n.split()) for n in self._communes)
+        self._world_phrases = _Phrases(self._world_towns)
+        self._commune_phrases = _Phrases(self._communes)
 
     def country_code(self, value: str) -> str | None:
         """Return the ISO alpha-2 code for a code or a FR/NL/EN name, or ``None``."""
@@ -151,8 +151,10 @@ class Gazetteer:
         found: list[PlaceMention] = []
         folded = fold(text)
         capitalised = _capitalised_words(text, folded)
-        for term in _longest_matches(folded, _Terms(self._text_terms, self._world_towns,
-                                                    capitalised), self._longest):
+        tables = [(self._text_terms, None)]
+        if capitalised is not None:
+            tables.append((self._world_phrases, capitalised))
+        for term in _longest_matches(folded, tables):
             town = self._world_towns.get(term) if term not in self._text_terms else None
             if town is not None:
                 _add(found, seen, PlaceMention(town[0], town[1], True))
@@ -174,7 +176,7 @@ class Gazetteer:
     def brussels_communes_in(self, text: str) -> frozenset[str]:
         """Brussels communes (or their well-known districts) named in ``text``."""
         return frozenset(self._communes[term] for term in _longest_matches(
-            fold(text), self._communes, self._longest_commune))
+            fold(text), [(self._commune_phrases, None)]))
 
     def name(self, code: str, lang: str = "en") -> str:
         country = self.countries.get(code)
@@ -202,31 +204,41 @@ def _capitalised_words(text: str, folded: str) -> list[bool] | None:
 _NON_ALNUM_ANY_CASE = re.compile(r"[^0-9a-zA-Z]+")
 
 
-class _Terms:
-    """Curated terms anywhere; a GeoNames town only where its first word is capitalised."""
+class _Phrases:
+    """A set of folded names (runs of words) indexed by first word, so that scanning a text
+    only tries, at each word, the lengths of the names that start with it."""
 
-    def __init__(self, curated: Container[str], towns: Container[str],
-                 capitalised: list[bool] | None) -> None:
-        self.curated, self.towns, self.capitalised = curated, towns, capitalised
+    def __init__(self, terms: Iterable[str]) -> None:
+        self.terms = frozenset(terms)
+        self.longest_from: dict[str, int] = {}
+        for term in self.terms:
+            words = term.split()
+            if words:
+                self.longest_from[words[0]] = max(self.longest_from.get(words[0], 0),
+                                                  len(words))
 
-    def accepts(self, candidate: str, position: int) -> bool:
-        if candidate in self.curated:
-            return True
-        return (self.capitalised is not None and self.capitalised[position]
-                and candidate in self.towns)
+    def __contains__(self, term: object) -> bool:
+        return term in self.terms
 
 
-def _longest_matches(folded: str, terms: Container[str] | _Terms, longest: int
+def _longest_matches(folded: str, tables: Sequence[tuple[_Phrases, list[bool] | None]]
                      ) -> Iterator[str]:
-    """Terms (runs of whole words) found in a folded text, longest first at each position."""
+    """Names of any of ``tables`` found in a folded text, longest first at each position; a
+    table paired with a mask only matches where the mask is true (``None``: everywhere)."""
     words = folded.split()
-    accepts = terms.accepts if isinstance(terms, _Terms) else (
-        lambda candidate, _position: candidate in terms)
+    count = len(words)
     i = 0
-    while i < len(words):
-        for size in range(min(longest, len(words) - i), 0, -1):
-            candidate = " ".join(words[i:i + size])
-            if accepts(candidate, i):
+    while i < count:
+        word = words[i]
+        longest = 0
+        for table, mask in tables:
+            size = table.longest_from.get(word, 0)
+            if size > longest and (mask is None or mask[i]):
+                longest = size
+        for size in range(min(longest, count - i), 0, -1):
+            candidate = " ".join(words[i:i + size]) if size > 1 else word
+            if any(candidate in table.terms and (mask is None or mask[i])
+                   for table, mask in tables):
                 yield candidate
                 i += size
                 break

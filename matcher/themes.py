@@ -18,6 +18,9 @@ from importlib import resources
 
 from matcher.places import fold
 
+#: Distinct words whose concepts are remembered (a bounded memo; about 10 MB when full).
+_WORD_CACHE_SIZE = 200_000
+
 
 @dataclass(frozen=True)
 class Concept:
@@ -55,6 +58,7 @@ class Thesaurus:
         self._phrases = [(term.split()[0].strip("*"), re.compile(_phrase_pattern(term)), index)
                          for term, index in phrases]
         self.key_index = {c.key: i for i, c in enumerate(self.concepts)}
+        self._word_cache: dict[str, frozenset[int]] = {}
 
     def __len__(self) -> int:
         return len(self.concepts)
@@ -64,16 +68,24 @@ class Thesaurus:
         folded = fold(text)
         found: set[int] = set()
         for word in set(folded.split()):
-            found |= self._exact.get(word, set())
-            for length in range(1, min(len(word), self._longest_prefix) + 1):
-                found |= self._prefix.get(word[:length], set())
-            for core, index in self._contains:
-                if core in word:
-                    found.add(index)
+            found |= self._word_concepts(word)
         for first, pattern, index in self._phrases:
             if index not in found and first in folded and pattern.search(folded):
                 found.add(index)
         return frozenset(found)
+
+    def _word_concepts(self, word: str) -> frozenset[int]:
+        """Concepts one folded word names on its own (memoised: texts share most words)."""
+        cached = self._word_cache.get(word)
+        if cached is None:
+            found = set(self._exact.get(word, ()))
+            for length in range(1, min(len(word), self._longest_prefix) + 1):
+                found |= self._prefix.get(word[:length], set())
+            found.update(index for core, index in self._contains if core in word)
+            cached = frozenset(found)
+            if len(self._word_cache) < _WORD_CACHE_SIZE:
+                self._word_cache[word] = cached
+        return cached
 
     def label(self, index: int, lang: str = "en") -> str:
         labels = self.concepts[index].labels
