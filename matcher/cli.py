@@ -23,7 +23,7 @@ from matcher.profile import KINDS, ActorProfile
 from matcher.progress import ProgressBar
 from matcher.ranking import Match
 from matcher.reasons import LANGS, kind_label
-from matcher.settings import Settings
+from matcher.settings import REPORT_HTML_ACTORS, Settings
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "reports/latest)")
     p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5)")
     p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
+    p.add_argument("--html-actors", type=int, default=REPORT_HTML_ACTORS, metavar="N",
+                   help="actors whose suggestions report.html unfolds, the first N by id "
+                        f"(default {REPORT_HTML_ACTORS:,}; the CSV and JSON hold every actor)")
     return parser
 
 
@@ -239,7 +242,7 @@ def _report(args: argparse.Namespace, matcher: Matcher) -> int:
 
     out = args.out or matcher.settings.report_dir
     result = write_report(matcher, out, top=args.top, lang=args.lang,
-                          progress=ProgressBar("report"))
+                          progress=ProgressBar("report"), html_actors=args.html_actors)
     for path in result.paths:
         print(f"wrote {path}", file=sys.stderr)
     return 0

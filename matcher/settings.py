@@ -24,6 +24,9 @@ from matcher.errors import ConfigError
 
 MAX_TEXT_CHARS = 10_000
 DEFAULT_MODEL = "use"
+# Actors whose suggestions report.html unfolds: about 3.5 kB each, so 5,000 keep the page near
+# 20 MB (a browser's comfort); pairs.csv and report.json always hold every actor.
+REPORT_HTML_ACTORS = 5_000
 
 
 def _default_db() -> Path:

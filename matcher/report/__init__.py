@@ -42,6 +42,7 @@ from matcher.report.output import (
 )
 from matcher.report.overview import overview
 from matcher.report.pairs import Synergy, SynergyCollector, iter_suggestions
+from matcher.settings import REPORT_HTML_ACTORS
 from matcher.store import now_iso
 
 __all__ = ["REPORT_FORMAT", "ReportResult", "write_report"]
@@ -62,16 +63,19 @@ class ReportResult:
 
 def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: str = "fr",
                  progress: Progress | None = None, now: str | None = None,
-                 workers: int | None = None) -> ReportResult:
+                 workers: int | None = None,
+                 html_actors: int = REPORT_HTML_ACTORS) -> ReportResult:
     """Write ``report.html``, ``pairs.csv`` and ``report.json`` into ``out_dir`` (created if
     needed; the files replace the previous report only once all are complete).
 
     ``progress(done, total)`` follows the embedding of new texts, if any, then the actors.
     ``now`` fixes the creation time (default: the current UTC time). ``workers`` processes
     rank the actors (default ``matcher.settings.threads``, i.e. ``SOLIRIS_THREADS``; the
-    output does not depend on it).
+    output does not depend on it). ``report.html`` unfolds the suggestions of the first
+    ``html_actors`` actors (by id) so that it stays readable in a browser; ``pairs.csv`` and
+    ``report.json`` always hold every actor's.
     """
-    _check(matcher, top, lang)
+    _check(matcher, top, lang, html_actors)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -95,13 +99,14 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
             streamed = _stream_actors(
                 matcher, index, top, lang, progress, workers or matcher.settings.threads,
                 created, clustering, layout, set(history.added[:render_html.NEWCOMERS_SHOWN]),
-                csv_path, json_part, html_part)
+                csv_path, json_part, html_part, html_actors)
             view = render_html.View(
                 lang=lang, index=index, top=top, model=matcher.model_name,
                 created_at=created_at, registry_hash=registry_hash,
                 overview=overview(index), synergies=streamed.synergies,
                 clustering=clustering, layout=layout, gaps=gap_table(index), history=history,
-                created=created, newcomer_matches=streamed.newcomer_matches)
+                created=created, newcomer_matches=streamed.newcomer_matches,
+                html_actors=min(html_actors, n))
             _write_html(html_path, view, html_part)
             write_json(json_path, _json_head(matcher, view, top, lang, streamed.pair_count),
                        json_part)
@@ -121,7 +126,8 @@ class _Streamed:
 def _stream_actors(matcher: Matcher, index: Index, top: int, lang: str,
                    progress: Progress | None, workers: int, created: dict[str, str],
                    clustering: Clustering, layout: MapLayout, newcomers: set[int],
-                   csv_path: Path, json_part: Path, html_part: Path) -> _Streamed:
+                   csv_path: Path, json_part: Path, html_part: Path, html_actors: int
+                   ) -> _Streamed:
     """Rank every actor (block by block) and write its suggestions to the CSV file and to the
     JSON and HTML parts as it comes; keep only what the summary sections need."""
     suggestion = _SuggestionMaker(lang)
@@ -145,14 +151,18 @@ def _stream_actors(matcher: Matcher, index: Index, top: int, lang: str,
                           "created_at": created.get(profile.id), "cluster": cluster,
                           "map": [number(v) for v in layout.coords[row]],
                           "suggestions": suggestions})
-            html_stream.write(render_html.actor(lang, profile, cluster, suggestions))
+            if row < html_actors:
+                html_stream.write(render_html.actor(lang, profile, cluster, suggestions))
             pair_count += len(suggestions)
     synergies = [_synergy(index, s, lang) for s in collector.result(targets)]
     return _Streamed(pair_count, synergies, newcomer_matches)
 
 
-def _check(matcher: Matcher, top: int, lang: str) -> None:
+def _check(matcher: Matcher, top: int, lang: str, html_actors: int) -> None:
     issues = []
+    if not isinstance(html_actors, int) or isinstance(html_actors, bool) or html_actors < 0:
+        issues.append(Issue(f"must be a whole number of 0 or more, got {html_actors!r}",
+                            field="html_actors", value=html_actors))
     limit = matcher.settings.max_top
     if not isinstance(top, int) or isinstance(top, bool) or not 1 <= top <= limit:
         issues.append(Issue(f"must be a whole number from 1 to {limit}, got {top!r}",

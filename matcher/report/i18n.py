@@ -192,6 +192,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "The {top} best partners suggested for each actor, with their reasons (the same "
               "as `soliris suggest`). Click an actor to unfold.",
     },
+    "actors_truncated": {
+        "fr": "Cette page déplie les {shown} premiers acteurs (par identifiant) sur {total} ; "
+              "les suggestions de tous les acteurs sont dans pairs.csv et report.json, et "
+              "`soliris suggest ID` les donne pour un acteur.",
+        "nl": "Deze pagina klapt de eerste {shown} van {total} actoren open (op id); de "
+              "suggesties voor alle actoren staan in pairs.csv en report.json, en "
+              "`soliris suggest ID` geeft ze voor één actor.",
+        "en": "This page unfolds the first {shown} of {total} actors (by id); every actor's "
+              "suggestions are in pairs.csv and report.json, and `soliris suggest ID` gives "
+              "them for one actor.",
+    },
     "filter": {"fr": "Filtrer par nom, identifiant ou type…",
                "nl": "Filteren op naam, id of soort…",
                "en": "Filter by name, id or kind…"},

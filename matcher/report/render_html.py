@@ -117,6 +117,10 @@ for(var i=0;i<items.length;i++){var d=items[i];
 d.hidden=q!==''&&d.getAttribute('data-k').indexOf(q)<0;}});}
 if(all){all.addEventListener('click',function(){
 for(var i=0;i<items.length;i++){if(!items[i].hidden){items[i].open=true;}}});}
+var links=document.querySelectorAll('a[href^="#a-"]');
+for(var j=0;j<links.length;j++){var l=links[j];
+if(!document.getElementById(l.getAttribute('href').slice(1))){l.removeAttribute('href');
+l.title='pairs.csv, report.json';}}
 })();
 """
 
@@ -146,6 +150,7 @@ class View:
     history: History
     created: dict[str, str]
     newcomer_matches: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    html_actors: int | None = None  # actors unfolded in the page (None: all)
 
 
 def e(text: object) -> str:
@@ -545,8 +550,12 @@ def _newcomers(view: View) -> str:
 
 def _actors_open(view: View) -> str:
     lang = view.lang
+    total = len(view.index)
+    shown = total if view.html_actors is None else min(view.html_actors, total)
+    truncated = (f'<p class="intro">{e(tr(lang, "actors_truncated", shown=shown, total=total))}'
+                 '</p>' if shown < total else "")
     return (f'<section id="all_actors"><h2>{e(tr(lang, "all_actors"))}</h2>'
-            f'<p class="intro">{e(tr(lang, "all_actors_intro", top=view.top))}</p>'
+            f'<p class="intro">{e(tr(lang, "all_actors_intro", top=view.top))}</p>{truncated}'
             f'<div class="toolbar"><input id="actor-filter" type="search" '
             f'placeholder="{e(tr(lang, "filter"))}" aria-label="{e(tr(lang, "filter"))}">'
             f'<button id="open-all" type="button">{e(tr(lang, "open_all"))}</button></div>')

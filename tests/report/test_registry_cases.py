@@ -147,3 +147,31 @@ def test_command_line(small_registry: Build, tmp_path: Path,
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["parameters"]["top"] == 2 and data["parameters"]["lang"] == "en"
     assert '<html lang="en">' in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_page_unfolds_the_first_actors_only_when_asked(small_registry: Build,
+                                                       tmp_path: Path) -> None:
+    matcher = small_registry(GAP_REGISTRY)
+    write_report(matcher, tmp_path, top=2, html_actors=2, lang="en")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count('<details class="actor"') == 2
+    assert f"unfolds the first 2 of {len(GAP_REGISTRY)} actors" in html
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert len(data["actors"]) == len(GAP_REGISTRY)  # the files keep every actor
+    rows = (tmp_path / "pairs.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert {row.split(";")[0] for row in rows[1:]} == {a["id"] for a in GAP_REGISTRY}
+
+    write_report(matcher, tmp_path, top=2, lang="en")  # the default shows a small registry
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count('<details class="actor"') == len(GAP_REGISTRY)
+    assert "unfolds the first" not in html
+
+
+def test_page_actor_limit_must_be_a_count(small_registry: Build, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    matcher = small_registry(GAP_REGISTRY[:3])
+    code = main(["--db", str(matcher.settings.db_path), "report", "--out", str(tmp_path),
+                 "--html-actors", "-1"])
+    assert code == 1
+    assert "html_actors" in capsys.readouterr().err
+    assert not (tmp_path / "report.html").exists()
