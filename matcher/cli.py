@@ -19,7 +19,7 @@ from matcher import __version__
 from matcher.engine import Matcher
 from matcher.errors import SolirisError, ValidationError
 from matcher.formats import FORMATS, detect_format, dump_profiles
-from matcher.profile import KINDS, ActorProfile
+from matcher.profile import ALL_FIELDS, KINDS, ActorProfile, normalise_kind
 from matcher.progress import ProgressBar
 from matcher.ranking import Match
 from matcher.reasons import LANGS, kind_label
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="file to write (default: standard output)")
 
     p = sub.add_parser("list", help="list actors")
-    p.add_argument("--kind", choices=KINDS)
+    p.add_argument("--kind", choices=KINDS, type=_kind_arg)
     p.add_argument("--country", metavar="CC", help="partner country (code or name)")
     p.add_argument("--json", action="store_true", help="print a JSON array")
 
@@ -94,9 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _kind_arg(value: str) -> str:
+    """Accept kinds as people write them ("NGO", "asbl", "gemeente"); argparse then checks
+    the result against the allowed kinds."""
+    return normalise_kind(value) or value
+
+
 def _ranking_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--top", type=int, default=10, help="number of results (default 10)")
-    p.add_argument("--kind", action="append", default=[], choices=KINDS,
+    p.add_argument("--kind", action="append", default=[], choices=KINDS, type=_kind_arg,
                    help="only actors of this kind (repeatable)")
     p.add_argument("--country", action="append", default=[], metavar="CC",
                    help="only actors working in this country, code or name (repeatable)")
@@ -188,6 +194,10 @@ def _import(args: argparse.Namespace, matcher: Matcher) -> int:
         raise ValidationError([_file_issue(args.file, exc)]) from exc
     fmt = args.format or detect_format(args.file.name)
     summary = matcher.import_bytes(data, fmt, ProgressBar("embedding"))
+    if summary.ignored_fields:
+        print(f"note: skipped column(s) that are not profile fields: "
+              f"{', '.join(summary.ignored_fields)} (profile fields: "
+              f"{', '.join(ALL_FIELDS)})", file=sys.stderr)
     print(f"imported {args.file}: {summary.created} created, {summary.updated} updated, "
           f"{summary.unchanged} unchanged ({matcher.store.count()} actors in "
           f"{matcher.settings.db_path})", file=sys.stderr)

@@ -7,6 +7,7 @@ process is matched on at the next request; unchanged texts come from the embeddi
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
-from matcher.formats import parse_profiles
+from matcher.formats import read_profiles
 from matcher.index import (
     Index,
     build_index,
@@ -28,7 +29,7 @@ from matcher.index import (
 from matcher.intent import requested_kinds
 from matcher.lexical import profile_text, term_counts
 from matcher.places import fold, gazetteer
-from matcher.profile import KINDS, ActorProfile
+from matcher.profile import KINDS, ActorProfile, normalise_kind
 from matcher.ranking import Filters, Match, Query, Weights, rank
 from matcher.settings import Settings
 from matcher.store import Store, StoredActor, UpsertSummary
@@ -109,7 +110,9 @@ class Matcher:
     def import_bytes(self, data: bytes, fmt: str, progress: Progress | None = None
                      ) -> UpsertSummary:
         """Validate a whole file, then upsert all of it (nothing is written on any error)."""
-        return self.upsert(parse_profiles(data, fmt), progress)
+        parsed = read_profiles(data, fmt)
+        summary = self.upsert(parsed.profiles, progress)
+        return dataclasses.replace(summary, ignored_fields=parsed.ignored_fields)
 
     def upsert(self, profiles: Sequence[ActorProfile], progress: Progress | None = None
                ) -> UpsertSummary:
@@ -144,9 +147,8 @@ class Matcher:
     def list(self, kind: str | None = None, country: str | None = None, q: str | None = None,
              limit: int | None = None, offset: int = 0) -> Page:
         """Actors by id, filtered by kind, partner country (code or name) and a text search."""
-        if kind is not None and kind not in KINDS:
-            raise ValidationError([Issue(f"'{kind}' is not a known kind (allowed: "
-                                         f"{', '.join(KINDS)})", field="kind", value=kind)])
+        if kind is not None:
+            kind = self.kind(kind, "kind")
         code = self.country_code(country, "country") if country else None
         needle = fold(q) if q else ""
         items = []
@@ -163,6 +165,15 @@ class Matcher:
             items.append(actor)
         end = None if limit is None else offset + limit
         return Page(items[offset:end], len(items))
+
+    @staticmethod
+    def kind(value: str, fieldname: str = "kinds") -> str:
+        """The kind ``value`` means ("NGO", "asbl", "gemeente" are accepted), or an error."""
+        kind = normalise_kind(value) if isinstance(value, str) else None
+        if kind is None:
+            raise ValidationError([Issue(f"'{value}' is not a known kind (allowed: "
+                                         f"{', '.join(KINDS)})", field=fieldname, value=value)])
+        return kind
 
     @staticmethod
     def country_code(value: str, fieldname: str = "countries") -> str:
@@ -256,11 +267,12 @@ class Matcher:
                 self.settings.max_top:
             issues.append(Issue(f"must be a whole number from 1 to {self.settings.max_top}, "
                                 f"got {top!r}", field="top", value=top))
-        kinds = list(kinds)
+        known_kinds = []
         for kind in kinds:
-            if kind not in KINDS:
-                issues.append(Issue(f"'{kind}' is not a known kind (allowed: "
-                                    f"{', '.join(KINDS)})", field="kinds", value=kind))
+            try:
+                known_kinds.append(self.kind(kind))
+            except ValidationError as exc:
+                issues.extend(exc.issues)
         codes = []
         for country in countries:
             try:
@@ -269,4 +281,4 @@ class Matcher:
                 issues.extend(exc.issues)
         if issues:
             raise ValidationError(issues)
-        return Filters(frozenset(kinds), frozenset(codes), frozenset(exclude))
+        return Filters(frozenset(known_kinds), frozenset(codes), frozenset(exclude))

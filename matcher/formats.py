@@ -1,7 +1,9 @@
 """Reading and writing profile files: JSON Lines, JSON arrays and CSV (lists joined by ``;``).
 
 Reading is all-or-nothing: :func:`parse_profiles` returns every profile of a file or raises one
-:class:`~matcher.errors.ValidationError` listing every problem with its line and field.
+:class:`~matcher.errors.ValidationError` listing every problem with its line and field. Keys or
+columns that are not profile fields are skipped and named (:func:`read_profiles`), unless they
+look like a typo of one ("countires"), which is an error.
 """
 
 from __future__ import annotations
@@ -9,12 +11,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from matcher.errors import InputFormatError, Issue, ValidationError
-from matcher.profile import ALL_FIELDS, LIST_FIELDS, ActorProfile, validate_record
+from matcher.profile import (
+    ALL_FIELDS,
+    LIST_FIELDS,
+    ActorProfile,
+    unknown_fields,
+    validate_record,
+)
 
 FORMATS = ("jsonl", "json", "csv")
 
@@ -31,8 +40,22 @@ def detect_format(name: str) -> str:
     return suffix
 
 
+@dataclass(frozen=True)
+class ParsedFile:
+    """The profiles of a file, and the columns or keys it had that are not profile fields
+    (skipped: a file exported by another tool may carry its own)."""
+
+    profiles: list[ActorProfile]
+    ignored_fields: tuple[str, ...] = ()
+
+
 def parse_profiles(data: bytes, fmt: str) -> list[ActorProfile]:
     """Decode, parse and validate a whole file; duplicate ids within the file are errors."""
+    return read_profiles(data, fmt).profiles
+
+
+def read_profiles(data: bytes, fmt: str) -> ParsedFile:
+    """:func:`parse_profiles`, also naming the fields it skipped."""
     if fmt not in FORMATS:
         raise InputFormatError([Issue(f"unknown format '{fmt}' (allowed: {', '.join(FORMATS)})")])
     try:
@@ -48,9 +71,12 @@ def parse_profiles(data: bytes, fmt: str) -> list[ActorProfile]:
     issues: list[Issue] = []
     profiles: list[ActorProfile] = []
     first_line: dict[str, int] = {}
+    ignored: set[str] = set()
     for line, record in rows:
+        if isinstance(record, Mapping):
+            ignored.update(unknown_fields(record)[0])
         try:
-            profile = validate_record(record, line=line)
+            profile = validate_record(record, line=line, ignore_extra=True)
         except ValidationError as exc:
             issues.extend(exc.issues)
             continue
@@ -65,7 +91,7 @@ def parse_profiles(data: bytes, fmt: str) -> list[ActorProfile]:
         raise ValidationError(issues)
     if not profiles:
         raise InputFormatError([Issue("the file holds no profile")])
-    return profiles
+    return ParsedFile(profiles, tuple(sorted(ignored)))
 
 
 def _jsonl_rows(text: str) -> list[tuple[int, Any]]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from matcher.errors import Issue, ValidationError
-from matcher.places import gazetteer
+from matcher.places import fold, gazetteer
 from matcher.settings import MAX_TEXT_CHARS
 
 KINDS: tuple[str, ...] = (
@@ -32,6 +36,7 @@ _ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 _LANG_RE = re.compile(r"^[a-z]{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^https?://\S+$")
+_BARE_DOMAIN_RE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -72,11 +77,28 @@ def profile_from_dict(data: Mapping[str, Any]) -> ActorProfile:
     return ActorProfile(**values)
 
 
-def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> ActorProfile:
+def unknown_fields(record: Mapping[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """Fields of ``record`` that are not profile fields: those that look like nothing we know,
+    and the near misses (a typo such as ``countires``) with the field they probably meant."""
+    extra, typos = [], {}
+    for key in sorted(str(k) for k in set(record) - set(ALL_FIELDS)):
+        close = difflib.get_close_matches(key.lower(), ALL_FIELDS, n=1, cutoff=0.8)
+        if close:
+            typos[key] = close[0]
+        else:
+            extra.append(key)
+    return extra, typos
+
+
+def validate_record(record: Mapping[str, Any], *, line: int | None = None,
+                    ignore_extra: bool = False) -> ActorProfile:
     """Check one raw record (from JSON, CSV or the API) and return the profile.
 
     Raises :class:`ValidationError` listing every problem, each with field, value and reason.
     Country names in French, Dutch or English are normalised to ISO 3166-1 alpha-2 codes.
+    With ``ignore_extra`` (files exported by other tools), fields that look like nothing we know
+    are skipped (see :func:`unknown_fields`); a near miss of a known field is still an error,
+    since skipping it would lose that field's data.
     """
     issues: list[Issue] = []
 
@@ -86,9 +108,12 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
     if not isinstance(record, Mapping):
         raise ValidationError([Issue(f"expected an object with fields, got {_type(record)}",
                                      line=line)])
-    unknown = sorted(set(record) - set(ALL_FIELDS))
-    for key in unknown:
-        bad(str(key), f"unknown field (allowed: {', '.join(ALL_FIELDS)})")
+    extra, typos = unknown_fields(record)
+    for key, meant in typos.items():
+        bad(key, f"unknown field: did you mean '{meant}'? (allowed: {', '.join(ALL_FIELDS)})")
+    if not ignore_extra:
+        for key in extra:
+            bad(key, f"unknown field (allowed: {', '.join(ALL_FIELDS)})")
     for key in ALL_FIELDS:
         value = record.get(key)
         items = value if isinstance(value, list | tuple) else (value,)
@@ -112,9 +137,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
     if "name" in values and len(values["name"]) > MAX_NAME_CHARS:
         bad("name", f"is {len(values['name'])} characters long; the limit is {MAX_NAME_CHARS}")
     if "kind" in values:
-        # "NGO", "Advisory council", "regional-body" are the same kinds, written by hand.
-        normalised = re.sub(r"[\s-]+", "_", values["kind"].lower())
-        values["kind"] = normalised if normalised in KINDS else values["kind"]
+        values["kind"] = normalise_kind(values["kind"]) or values["kind"]
     if "kind" in values and values["kind"] not in KINDS:
         bad("kind", f"'{_clip(values['kind'])}' is not a known kind "
                     f"(allowed: {', '.join(KINDS)})", values["kind"])
@@ -133,10 +156,10 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
         lists[key] = items
     langs = []
     for lang in lists.get("languages", ()):
-        code = lang.lower()
-        if not _LANG_RE.match(code):
+        code = language_code(lang)
+        if code is None:
             bad("languages", f"'{_clip(lang)}' is not an ISO 639-1 code (two letters such as "
-                             "fr, nl, en)", lang)
+                             "fr, nl, en) nor a language name we know", lang)
         elif code not in langs:
             langs.append(code)
     countries = []
@@ -171,6 +194,8 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
         texts[key] = value
     if texts.get("contact_email") and not _EMAIL_RE.match(texts["contact_email"]):
         bad("contact_email", f"'{_clip(texts['contact_email'])}' is not an e-mail address")
+    if texts.get("website") and _BARE_DOMAIN_RE.match(texts["website"]):
+        texts["website"] = "https://" + texts["website"]  # "www.example.org" as typed
     if texts.get("website") and not _URL_RE.match(texts["website"]):
         bad("website", f"'{_clip(texts['website'])}' is not an http(s):// address")
 
@@ -181,6 +206,59 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None) -> Ac
         description=values["description"], languages=tuple(langs), countries=tuple(countries),
         themes=tuple(themes), **texts,
     )
+
+
+# Kinds as people write them in French, Dutch or English ("ONG", "asbl", "gemeente",
+# "diaspora organisation", "conseil consultatif", "consultant").
+_KIND_SYNONYMS = {
+    "commune": ("municipality", "municipalite", "gemeente", "gemeentebestuur",
+                "administration communale", "local authority", "pouvoir local", "city",
+                "ville"),
+    "advisory_council": ("council", "conseil consultatif", "adviesraad",
+                         "conseil consultatif communal", "gemeentelijke adviesraad"),
+    "ngo": ("ong", "non governmental organisation", "non governmental organization",
+            "niet gouvernementele organisatie"),
+    "association": ("asbl", "vzw", "vereniging", "non profit", "nonprofit", "npo"),
+    "diaspora": ("diaspora organisation", "diaspora organization", "diaspora association",
+                 "diaspora group", "diasporavereniging", "diasporaorganisatie",
+                 "association de la diaspora", "organisation de la diaspora"),
+    "regional_body": ("region", "regional", "gewest", "regional authority", "public body",
+                      "organisme regional", "gewestelijke instelling"),
+    "expert": ("consultant", "consultante", "experte", "deskundige", "specialist",
+               "independent expert", "expert independant"),
+    "other": ("autre", "ander", "andere"),
+}
+_KIND_OF_NAME = {fold(name): kind for kind, names in _KIND_SYNONYMS.items() for name in names}
+
+
+def normalise_kind(value: str) -> str | None:
+    """The kind a hand-written value means ("NGO", "Advisory council", "regional-body", "asbl",
+    "gemeente", "diaspora organisation"); ``None`` when unknown."""
+    folded = fold(value)
+    as_code = folded.replace(" ", "_")
+    if as_code in KINDS:
+        return as_code
+    return _KIND_OF_NAME.get(folded)
+
+
+def language_code(value: str) -> str | None:
+    """ISO 639-1 code of a code or of a language's name in English, French or Dutch ("Dutch",
+    "néerlandais", "Nederlands" -> "nl"); ``None`` when unknown."""
+    code = value.strip().lower()
+    if _LANG_RE.match(code):
+        return code
+    return _language_names().get(fold(value))
+
+
+@lru_cache(maxsize=1)
+def _language_names() -> dict[str, str]:
+    text = resources.files("matcher.resources").joinpath("languages.csv").read_text("utf-8")
+    names: dict[str, str] = {}
+    for row in csv.DictReader(text.splitlines()):
+        for name in (row["en"], row["fr"], row["nl"], *row["other"].split(";")):
+            if name.strip():
+                names[fold(name)] = row["code"]
+    return names
 
 
 def _as_list(value: Any, key: str, bad: Any) -> tuple[str, ...] | None:

@@ -60,6 +60,7 @@ class UpsertSummary:
     updated: int
     unchanged: int
     changed: tuple[str, ...] = ()
+    ignored_fields: tuple[str, ...] = ()  # keys of an imported file that are not profile fields
 
 
 def now_iso() -> str:

@@ -183,6 +183,9 @@ class ImportReport(BaseModel):
     updated: int
     unchanged: int
     actors: int = Field(description="actors in the registry after the import")
+    ignored_fields: list[str] = Field(
+        default_factory=list, description="keys or columns of the file that are not profile "
+        "fields and were skipped")
 
 
 # -- matching -----------------------------------------------------------------------------

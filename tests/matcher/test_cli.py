@@ -88,6 +88,16 @@ def test_one_bad_row_imports_nothing(run, profiles_file, tmp_path):
     assert Store(run.db).content_hash() == before
 
 
+def test_import_names_the_columns_it_skipped(run, tmp_path):
+    path = tmp_path / "other-tool.jsonl"
+    path.write_text(json.dumps({**PROFILES[0], "source": "old directory"}) + "\n",
+                    encoding="utf-8")
+    code, _, err = run("import", str(path))
+    assert code == 0
+    assert "skipped column(s) that are not profile fields: source" in err
+    assert "1 created" in err
+
+
 @pytest.mark.parametrize("content, message", [
     (b"", "the file is empty"),
     (b"\xff\xfe{}", "not valid UTF-8"),

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from matcher.errors import InputFormatError, ValidationError
-from matcher.formats import detect_format, dump_profiles, parse_profiles
+from matcher.formats import detect_format, dump_profiles, parse_profiles, read_profiles
 
 ROWS = [
     {"id": "ngo-eau", "name": "Eau Vive", "kind": "ngo", "description": "Eau à Kinshasa.",
@@ -46,6 +46,20 @@ def test_every_bad_row_is_reported_with_its_line():
     assert any(d.startswith("line 2: field 'kind'") for d in described)
     assert any(d.startswith("line 3: field 'name'") for d in described)
     assert any(d.startswith("line 4: field 'id': duplicate id 'ngo-eau'") for d in described)
+
+
+def test_columns_of_other_tools_are_skipped_and_named():
+    data = b"id;name;kind;description;city;notes\nx-1;X;ngo;Texte;Gent;a note\n"
+    parsed = read_profiles(data, "csv")
+    assert [p.id for p in parsed.profiles] == ["x-1"]
+    assert parsed.ignored_fields == ("city", "notes")
+
+
+def test_a_typo_of_a_profile_field_is_an_error_not_skipped():
+    with pytest.raises(ValidationError) as info:
+        parse_profiles(jsonl([{**ROWS[1], "countires": ["CD"]}]), "jsonl")
+    [issue] = info.value.issues
+    assert issue.field == "countires" and "did you mean 'countries'" in issue.message
 
 
 def test_malformed_json_line():

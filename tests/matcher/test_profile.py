@@ -82,3 +82,22 @@ def test_reserved_ids(reserved):
                                            ("regional-body", "regional_body")])
 def test_kind_spelling_is_normalised(written, kind):
     assert validate_record({**VALID, "kind": written}).kind == kind
+
+
+def test_values_written_by_hand_are_normalised():
+    profile = validate_record({**VALID, "kind": "asbl", "languages": ["French", "Nederlands",
+                                                                      "en", "Lingala"],
+                               "website": "www.example.org/about"})
+    assert profile.kind == "association"
+    assert profile.languages == ("fr", "nl", "en", "ln")
+    assert profile.website == "https://www.example.org/about"
+    for written, kind in [("NGO", "ngo"), ("ONG", "ngo"), ("gemeente", "commune"),
+                          ("Diaspora organisation", "diaspora"),
+                          ("conseil consultatif", "advisory_council"),
+                          ("Consultant", "expert"), ("regional-body", "regional_body")]:
+        assert validate_record({**VALID, "kind": written}).kind == kind
+
+
+def test_unknown_language_name_is_reported():
+    issues = issues_of({**VALID, "languages": ["Klingon"]})
+    assert issues[0].field == "languages" and "Klingon" in issues[0].message

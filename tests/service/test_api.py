@@ -272,11 +272,12 @@ def upload(client, content: bytes | str, name: str = "actors.jsonl", headers=Non
 def test_import_jsonl_upserts_and_reports(client, coordinator):
     first = json.loads(ACTORS_FILE.read_text(encoding="utf-8").splitlines()[0])
     changed = {**first, "name": "Uccle (renamed)"}
-    content = json.dumps(NEW_ACTOR) + "\n" + json.dumps(changed) + "\n"
+    content = json.dumps({**NEW_ACTOR, "source": "old directory"}) + "\n" \
+        + json.dumps(changed) + "\n"
     response = upload(client, content, headers=coordinator)
     assert response.status_code == 200
     assert response.json() == {"created": 1, "updated": 1, "unchanged": 0,
-                               "actors": ACTOR_COUNT + 1}
+                               "actors": ACTOR_COUNT + 1, "ignored_fields": ["source"]}
     assert client.get("/api/actors/commune-uccle").json()["name"] == "Uccle (renamed)"
     top = match(client, "pompes solaires et fontainiers au Sud-Kivu", top=3).json()
     assert "hydro-kivu" in [r["id"] for r in top["results"]]
@@ -380,7 +381,7 @@ def test_export_jsonl_round_trips_with_private_fields(client, coordinator):
     assert {p.contact_email for p in profiles} >= {"cooperation@uccle.example.org"}
     reimport = upload(client, response.content, headers=coordinator)
     assert reimport.json() == {"created": 0, "updated": 0, "unchanged": ACTOR_COUNT,
-                               "actors": ACTOR_COUNT}
+                               "actors": ACTOR_COUNT, "ignored_fields": []}
 
 
 def test_export_csv(client, coordinator):
