@@ -105,7 +105,8 @@ def _ranking_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kind", action="append", default=[], choices=KINDS, type=_kind_arg,
                    help="only actors of this kind (repeatable)")
     p.add_argument("--country", action="append", default=[], metavar="CC",
-                   help="only actors working in this country, code or name (repeatable)")
+                   help="only actors working in this country: code, name, region (Sahel) or town "
+                        "(repeatable)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON array of "
                    "results, best first")
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the reasons")

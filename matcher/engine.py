@@ -149,14 +149,14 @@ class Matcher:
         """Actors by id, filtered by kind, partner country (code or name) and a text search."""
         if kind is not None:
             kind = self.kind(kind, "kind")
-        code = self.country_code(country, "country") if country else None
+        codes = set(self.country_codes(country, "country")) if country else None
         needle = fold(q) if q else ""
         items = []
         for actor in self.store.all():
             profile = actor.profile
             if kind and profile.kind != kind:
                 continue
-            if code and code not in profile_places(profile).countries:
+            if codes and not codes & profile_places(profile).countries:
                 continue
             if needle and needle not in fold(" ".join([profile.id, profile.name,
                                                        profile.description,
@@ -176,13 +176,15 @@ class Matcher:
         return kind
 
     @staticmethod
-    def country_code(value: str, fieldname: str = "countries") -> str:
-        code = gazetteer().country_code(value)
-        if code is None:
+    def country_codes(value: str, fieldname: str = "countries") -> tuple[str, ...]:
+        """The countries a filter value names: a country (code or name), or a region's
+        countries ("Sahel"), or a town's ("Kinshasa"); an error when unknown."""
+        codes = gazetteer().countries_named(value) if isinstance(value, str) else ()
+        if not codes:
             raise ValidationError([Issue(
                 f"'{value}' is not a known country (use an ISO 3166-1 code such as CD, MA, SN "
                 "or a name in French, Dutch or English)", field=fieldname, value=value)])
-        return code
+        return codes
 
     # -- matching ------------------------------------------------------------------------
     def match(self, text: str, top: int = 10, kinds: Iterable[str] = (),
@@ -276,7 +278,7 @@ class Matcher:
         codes = []
         for country in countries:
             try:
-                codes.append(self.country_code(country))
+                codes.extend(self.country_codes(country))
             except ValidationError as exc:
                 issues.extend(exc.issues)
         if issues:

@@ -40,7 +40,8 @@ _EXTRA_ALIASES: dict[str, str] = {
     "coree du sud": "KR", "zuid korea": "KR", "ivory coast": "CI", "cote d ivoire": "CI",
     "ivoorkust": "CI", "cap vert": "CV", "kaapverdie": "CV", "cape verde": "CV",
     "turkiye": "TR", "turkije": "TR", "turquie": "TR", "moldova": "MD", "moldavie": "MD",
-    "swaziland": "SZ", "macedonia": "MK", "guinee": "GN", "guinea": "GN",
+    "swaziland": "SZ", "macedonia": "MK", "guinee": "GN", "guinea": "GN", "kosovo": "XK",
+    "burma": "MM", "birmanie": "MM",
     "guinee conakry": "GN", "guinea conakry": "GN",
 }
 
@@ -102,6 +103,8 @@ class Gazetteer:
                 if key:
                     self._aliases.setdefault(key, code)
                 self._aliases.setdefault(fold(name), code)
+        # Kosovo uses the user-assigned code XK (absent from the ISO 3166-1 list).
+        self.countries.setdefault("XK", Country("XK", "Kosovo", "Kosovo", "Kosovo"))
         for alias, code in _EXTRA_ALIASES.items():
             self._aliases[fold(alias)] = code
         # Adjectives and nationality nouns ("congolais", "Marokkaanse", "Burundian") name a
@@ -144,6 +147,20 @@ class Gazetteer:
         if len(raw) == 3 and raw.isalpha() and raw.upper() in _ALPHA3:
             return _ALPHA3[raw.upper()]
         return self._aliases.get(fold(raw))
+
+    def countries_named(self, value: str) -> tuple[str, ...]:
+        """Countries a value of a ``countries`` field or filter stands for: a country (code or
+        name), a region ("Sahel", "Grands Lacs": each of its countries) or a town or
+        territory ("Kinshasa", "Gaza": its country); empty when unknown."""
+        code = self.country_code(value)
+        if code is not None:
+            return (code,)
+        key = fold(value)
+        if key in self._places:
+            return self._places[key][0]
+        if key in self._world_towns:
+            return (self._world_towns[key][0],)
+        return ()
 
     def detect(self, text: str) -> list[PlaceMention]:
         """Countries and towns named in ``text``, in order of first mention, no repeats."""

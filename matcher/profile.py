@@ -164,13 +164,12 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
             langs.append(code)
     countries = []
     for name in lists.get("countries", ()):
-        code = gazetteer().country_code(name)
-        if code is None:
+        codes = gazetteer().countries_named(name)
+        if not codes:
             bad("countries", f"'{_clip(name)}' is not a known country (use an ISO 3166-1 "
                              "code such as CD, MA, SN or a name in French, Dutch or English)",
                 name)
-        elif code not in countries:
-            countries.append(code)
+        countries.extend(code for code in codes if code not in countries)
     themes = []
     for theme in lists.get("themes", ()):
         if len(theme) > MAX_THEME_CHARS:

@@ -74,3 +74,13 @@ def test_common_words_and_ambiguous_names_are_not_geonames_towns():
 def test_curated_places_win_over_geonames_spellings():
     found = gazetteer().detect("Un projet à Tombouctou")
     assert [(m.country, m.label) for m in found] == [("ML", "Tombouctou")]
+
+
+def test_countries_named_by_a_region_a_town_or_a_territory():
+    g = gazetteer()
+    assert g.countries_named("RDC") == ("CD",)
+    assert set(g.countries_named("Grands Lacs")) == {"CD", "RW", "BI", "UG", "TZ"}
+    assert g.countries_named("Kinshasa") == ("CD",)
+    assert g.countries_named("Cisjordanie") == ("PS",)
+    assert g.countries_named("Kosovo") == ("XK",) and g.name("XK") == "Kosovo"
+    assert g.countries_named("Atlantis") == ()

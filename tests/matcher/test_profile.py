@@ -101,3 +101,8 @@ def test_values_written_by_hand_are_normalised():
 def test_unknown_language_name_is_reported():
     issues = issues_of({**VALID, "languages": ["Klingon"]})
     assert issues[0].field == "languages" and "Klingon" in issues[0].message
+
+
+def test_countries_field_accepts_regions_and_towns():
+    profile = validate_record({**VALID, "countries": ["Sahel", "Kinshasa", "Mali"]})
+    assert profile.countries == ("ML", "BF", "NE", "MR", "TD", "SN", "CD")
