@@ -17,7 +17,10 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
     "commune": ("commune", "communes", "municipalite", "municipalites", "gemeente",
                 "gemeenten", "gemeentebestuur", "municipality", "municipalities",
                 "local authority", "local authorities", "pouvoir local", "pouvoirs locaux",
-                "lokaal bestuur", "lokale besturen", "administration communale"),
+                "lokaal bestuur", "lokale besturen", "administration communale",
+                # "un partenaire communal", "een gemeentelijke partner"
+                "communal", "communale", "communaux", "communales", "municipal", "municipale",
+                "gemeentelijk", "gemeentelijke"),
     "ngo": ("ong", "ngo", "ngos", "organisation non gouvernementale",
             "niet gouvernementele organisatie", "non governmental organisation",
             "non governmental organization"),
@@ -28,7 +31,9 @@ _KIND_WORDS: dict[str, tuple[str, ...]] = {
     "expert": ("expert", "experts", "experte", "expertes", "deskundige", "deskundigen",
                "consultant", "consultants", "consultante", "specialist", "specialiste",
                "specialisten", "specialistes", "specialists", "personne ressource"),
-    "advisory_council": ("conseil consultatif", "conseils consultatifs", "adviesraad",
+    "advisory_council": ("conseil consultatif", "conseils consultatifs",
+                         "conseil consultatif communal", "conseils consultatifs communaux",
+                         "gemeentelijke adviesraad", "adviesraad",
                          "adviesraden", "advisory council", "advisory councils"),
 }
 _SEEKING = ("cherche", "cherchons", "cherchent", "chercher", "recherche", "recherchons",
