@@ -42,9 +42,10 @@ class Places:
 
 
 def places_of(texts: Sequence[str], structured: Sequence[str] = (),
-              seat: str = "") -> Places:
+              seat: str = "", communes_in_text: bool = True) -> Places:
     """Countries and towns in the structured field and named in the free texts; the Brussels
-    commune of the seat, or, without one, those the texts name."""
+    commune of the seat, or, without one, those the texts name (unless ``communes_in_text``
+    is false)."""
     countries = set(structured)
     towns = set()
     for text in texts:
@@ -53,8 +54,12 @@ def places_of(texts: Sequence[str], structured: Sequence[str] = (),
             if mention.is_town:
                 towns.add(mention.label)
     home = gazetteer().brussels_commune(seat) if seat else None
-    brussels = frozenset({home}) if home else frozenset().union(
-        *(gazetteer().brussels_communes_in(t) for t in texts))
+    if home:
+        brussels = frozenset({home})
+    elif communes_in_text:
+        brussels = frozenset().union(*(gazetteer().brussels_communes_in(t) for t in texts))
+    else:
+        brussels = frozenset()
     return Places(frozenset(countries), frozenset(towns), brussels)
 
 
@@ -65,11 +70,10 @@ def profile_places(profile: ActorProfile) -> Places:
     if not seat and profile.kind in ("commune", "advisory_council"):
         named = gazetteer().brussels_communes_in(profile.name)
         seat = next(iter(named)) if len(named) == 1 else ""
-    places = places_of([profile.name, profile.description, profile.offers, profile.needs],
-                       profile.countries, seat)
-    if not seat:
-        places = Places(places.countries, places.towns, frozenset())
-    return places
+    # Without a seat an actor is based nowhere in particular: the communes its texts name are
+    # partners or neighbours, not its home.
+    return places_of([profile.name, profile.description, profile.offers, profile.needs],
+                     profile.countries, seat, communes_in_text=bool(seat))
 
 
 #: Registries from this size get a reduced first pass (below it the full product is cheap).
