@@ -17,15 +17,9 @@ from threadpoolctl import threadpool_limits
 
 from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
+from matcher.features import places_of, profile_concepts, profile_places, text_features
 from matcher.formats import read_profiles
-from matcher.index import (
-    Index,
-    build_index,
-    field_means,
-    places_of,
-    profile_concepts,
-    profile_places,
-)
+from matcher.index import Index, build_index, field_means
 from matcher.intent import requested_kinds
 from matcher.lexical import profile_text, term_counts
 from matcher.places import fold, gazetteer
@@ -100,9 +94,10 @@ class Matcher:
         with self._lock:
             revision = self.store.revision()
             if self._index is None or revision != self._revision:
-                profiles = [a.profile for a in self.store.all()]
-                self._index = build_index(profiles, self.encoder, progress,
-                                          previous=self._index)
+                stored = self.store.all()
+                self._index = build_index([a.profile for a in stored], self.encoder, progress,
+                                          previous=self._index, features=self.store,
+                                          hashes=[a.content_hash for a in stored])
                 self._revision = revision
             return self._index
 
@@ -151,12 +146,16 @@ class Matcher:
             kind = self.kind(kind, "kind")
         codes = set(self.country_codes(country, "country")) if country else None
         needle = fold(q) if q else ""
+        stored = self.store.all()
+        if codes:  # places named in the texts count too (cached per profile content)
+            features = text_features([a.profile for a in stored], self.store,
+                                     [a.content_hash for a in stored])
+            stored = [a for a, f in zip(stored, features, strict=True)
+                      if codes & f.places.countries]
         items = []
-        for actor in self.store.all():
+        for actor in stored:
             profile = actor.profile
             if kind and profile.kind != kind:
-                continue
-            if codes and not codes & profile_places(profile).countries:
                 continue
             if needle and needle not in fold(" ".join([profile.id, profile.name,
                                                        profile.description,

@@ -24,57 +24,11 @@ import numpy as np
 from scipy import sparse
 
 from matcher.encoders import CachedEncoder, normalise_rows
+from matcher.features import FeatureCache, Places, text_features
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
-from matcher.places import gazetteer
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages
 from matcher.themes import thesaurus
-
-
-@dataclass(frozen=True)
-class Places:
-    """Partner countries and towns of one actor or query, and the Brussels communes where it
-    is based (an actor) or that it names (a query)."""
-
-    countries: frozenset[str] = frozenset()
-    towns: frozenset[str] = frozenset()
-    brussels: frozenset[str] = frozenset()
-
-
-def places_of(texts: Sequence[str], structured: Sequence[str] = (),
-              seat: str = "", communes_in_text: bool = True) -> Places:
-    """Countries and towns in the structured field and named in the free texts; the Brussels
-    commune of the seat, or, without one, those the texts name (unless ``communes_in_text``
-    is false)."""
-    countries = set(structured)
-    towns = set()
-    for text in texts:
-        for mention in gazetteer().detect(text):
-            countries.add(mention.country)
-            if mention.is_town:
-                towns.add(mention.label)
-    home = gazetteer().brussels_commune(seat) if seat else None
-    if home:
-        brussels = frozenset({home})
-    elif communes_in_text:
-        brussels = frozenset().union(*(gazetteer().brussels_communes_in(t) for t in texts))
-    else:
-        brussels = frozenset()
-    return Places(frozenset(countries), frozenset(towns), brussels)
-
-
-def profile_places(profile: ActorProfile) -> Places:
-    """An actor's places; its Brussels commune is its seat, or for a commune or its advisory
-    council the commune its name gives."""
-    seat = profile.commune
-    if not seat and profile.kind in ("commune", "advisory_council"):
-        named = gazetteer().brussels_communes_in(profile.name)
-        seat = next(iter(named)) if len(named) == 1 else ""
-    # Without a seat an actor is based nowhere in particular: the communes its texts name are
-    # partners or neighbours, not its home.
-    return places_of([profile.name, profile.description, profile.offers, profile.needs],
-                     profile.countries, seat, communes_in_text=bool(seat))
-
 
 #: Registries from this size get a reduced first pass (below it the full product is cheap).
 REDUCE_FROM = 20_000
@@ -167,12 +121,6 @@ class Index:
         return self.passage_vectors[self.passage_start[row]:self.passage_start[row + 1]]
 
 
-def profile_concepts(profile: ActorProfile) -> frozenset[int]:
-    """Thesaurus concepts named anywhere in the profile."""
-    return thesaurus().find(" ".join([profile.name, profile.description, " ".join(
-        profile.themes), profile.offers, profile.needs]))
-
-
 def kind_code(kind: str) -> int:
     return KINDS.index(kind)
 
@@ -189,11 +137,14 @@ def field_means(block: np.ndarray, fields: np.ndarray) -> tuple[np.ndarray, np.n
 
 def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
                 progress: Callable[[int, int], None] | None = None,
-                previous: Index | None = None) -> Index:
+                previous: Index | None = None, features: FeatureCache | None = None,
+                hashes: Sequence[str] | None = None) -> Index:
     """Embed (through the cache) and arrange every profile's passages into an :class:`Index`.
 
     With ``previous``, the rows of profiles that did not change are copied from it, so that a
-    write to a large registry only costs the work for the profiles it touched."""
+    write to a large registry only costs the work for the profiles it touched. ``features``
+    caches the places and themes found in each profile (by content ``hashes``, one per
+    profile, computed when not given), so that a new process does not search them again."""
     profiles = list(profiles)
     reuse = np.full(len(profiles), -1, dtype=np.int64)
     if previous is not None and previous.model == encoder.name:
@@ -214,6 +165,8 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
     fresh_vectors = (encoder.encode(fresh_texts, "passage", progress=progress) if fresh_texts
                      else np.zeros((0, dim), dtype=np.float32)).astype(np.float16)
     fresh_position = {row: i for i, row in enumerate(fresh)}
+    fresh_features = text_features([profiles[row] for row in fresh], features,
+                                   None if hashes is None else [hashes[row] for row in fresh])
 
     blocks: list[np.ndarray] = []
     texts: list[str] = []
@@ -221,7 +174,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
     starts = [0]
     places: list[Places] = []
     concepts = np.zeros((len(profiles), len(thesaurus())), dtype=bool)
-    for row, profile in enumerate(profiles):
+    for row in range(len(profiles)):
         old = int(reuse[row])
         if old >= 0:
             a, b = previous.passage_start[old], previous.passage_start[old + 1]
@@ -236,8 +189,8 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
             blocks.append(fresh_vectors[a:b])
             texts.extend(fresh_texts[a:b])
             fields.extend(fresh_fields[a:b])
-            places.append(profile_places(profile))
-            concepts[row, list(profile_concepts(profile))] = True
+            places.append(fresh_features[i].places)
+            concepts[row, list(fresh_features[i].concepts)] = True
         starts.append(len(texts))
     passage_vectors = (np.vstack(blocks) if blocks
                        else np.zeros((0, dim), dtype=np.float16))

@@ -27,7 +27,8 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from matcher.index import Index, Places, kind_code
+from matcher.features import Places
+from matcher.index import Index, kind_code
 from matcher.lexical import weigh
 from matcher.places import gazetteer
 from matcher.profile import ActorProfile

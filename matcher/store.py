@@ -21,6 +21,8 @@ import numpy as np
 from matcher.errors import ConfigError, NotFoundError
 from matcher.profile import ActorProfile, profile_from_dict
 
+# The features table (a cache, created if missing) came after version 1 without changing it:
+# older programs ignore it.
 SCHEMA_VERSION = 1
 
 _SCHEMA = """
@@ -38,6 +40,10 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vector BLOB NOT NULL,
     PRIMARY KEY (model, text_hash)
 );
+CREATE TABLE IF NOT EXISTS features (
+    key TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS api_keys (
     name TEXT PRIMARY KEY,
     key_hash TEXT NOT NULL UNIQUE,
@@ -52,6 +58,7 @@ class StoredActor:
     profile: ActorProfile
     created_at: str
     updated_at: str
+    content_hash: str = ""  # profile_hash(profile), as stored
 
 
 @dataclass(frozen=True)
@@ -163,15 +170,16 @@ class Store:
 
     def get(self, actor_id: str) -> StoredActor:
         with self._connect() as db:
-            row = db.execute("SELECT data, created_at, updated_at FROM actors WHERE id=?",
-                             (actor_id,)).fetchone()
+            row = db.execute("SELECT data, created_at, updated_at, content_hash FROM actors "
+                             "WHERE id=?", (actor_id,)).fetchone()
         if row is None:
             raise NotFoundError("actor", actor_id)
         return _stored(row)
 
     def all(self) -> list[StoredActor]:
         with self._connect() as db:
-            rows = db.execute("SELECT data, created_at, updated_at FROM actors ORDER BY id")
+            rows = db.execute("SELECT data, created_at, updated_at, content_hash FROM actors "
+                              "ORDER BY id")
             return [_stored(row) for row in rows]
 
     def delete(self, actor_id: str) -> None:
@@ -217,6 +225,21 @@ class Store:
                            ((model, h, np.asarray(v, dtype=np.float32).tobytes())
                             for h, v in items))
 
+    # -- text features cache (matcher.features) ---------------------------------------------
+    def cached_features(self, keys: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        with self._connect() as db:
+            for start in range(0, len(keys), 900):
+                chunk = list(keys[start:start + 900])
+                marks = ",".join("?" * len(chunk))
+                found.update(db.execute(
+                    f"SELECT key, data FROM features WHERE key IN ({marks})", chunk))
+        return found
+
+    def cache_features(self, items: Sequence[tuple[str, str]]) -> None:
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO features VALUES (?,?)", items)
+
     # -- coordinator keys -----------------------------------------------------------------
     @contextmanager
     def keys(self) -> Iterator[sqlite3.Connection]:
@@ -225,6 +248,6 @@ class Store:
             yield db
 
 
-def _stored(row: tuple[str, str, str]) -> StoredActor:
+def _stored(row: tuple[str, str, str, str]) -> StoredActor:
     # Rows were validated when written; rebuilding them skips the checks (fast at 100k).
-    return StoredActor(profile_from_dict(json.loads(row[0])), row[1], row[2])
+    return StoredActor(profile_from_dict(json.loads(row[0])), row[1], row[2], row[3])
