@@ -61,6 +61,14 @@ def query_from_text(encoder: Encoder, text: str) -> Query:
                  concepts=thesaurus().find(text), term_counts=term_counts([text]))
 
 
+def need_rows(passage_vectors: np.ndarray, fields: np.ndarray) -> np.ndarray | None:
+    """One vector per passage of an actor's ``needs`` (``None`` without needs): "a commune
+    partner; technical help for the water points" are two needs, and a partner that answers
+    one of them well should not be blurred by the other."""
+    rows = passage_vectors[fields == "needs"]
+    return rows.astype(np.float32) if len(rows) else None
+
+
 class Matcher:
     """Registry + encoder + ranking. Thread-safe; load the model once per process."""
 
@@ -219,12 +227,13 @@ class Matcher:
 
     def actor_query(self, index: Index, row: int) -> Query:
         profile = index.profiles[row]
+        passages = index.passages(row).astype(np.float32)
+        fields = index.passage_fields[index.passage_start[row]:index.passage_start[row + 1]]
         return Query(
             vector=index.profile_vectors[row],
-            passage_vectors=index.passages(row).astype(np.float32),
+            passage_vectors=passages,
             places=index.places[row],
-            need_vector=index.need_vectors[row].astype(np.float32)
-            if index.has_need[row] else None,
+            need_vector=need_rows(passages, fields),
             offer_vector=index.offer_vectors[row].astype(np.float32)
             if index.has_offer[row] else None,
             kind=profile.kind,
@@ -239,12 +248,13 @@ class Matcher:
         encoder = CachedEncoder(self.encoder.encoder, None)
         passages = profile_passages(profile)
         vectors = encoder.encode([p for _, p in passages], "passage")
-        whole, offers, needs = field_means(vectors, np.asarray([f for f, _ in passages]))
-        offers, needs = (None if v is None else normalise_rows(v[None, :])[0]
-                         for v in (offers, needs))
+        fields = np.asarray([f for f, _ in passages])
+        whole, offers, _ = field_means(vectors, fields)
+        offers = None if offers is None else normalise_rows(offers[None, :])[0]
         return Query(
             vector=normalise_rows(whole[None, :])[0],
-            passage_vectors=vectors, places=profile_places(profile), need_vector=needs,
+            passage_vectors=vectors, places=profile_places(profile),
+            need_vector=need_rows(vectors, fields),
             offer_vector=offers, kind=profile.kind, concepts=profile_concepts(profile),
             wanted_kinds=requested_kinds(profile.needs, seeking=True),
             need_matches_profiles=True,

@@ -13,7 +13,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
   for the same partner town (countries and towns come from structured fields and free text).
 - ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
-  text itself, or a registered actor's ``needs``) and its ``needs`` match what the query offers.
+  text itself, or each of a registered actor's ``needs`` passages: the best-answered need
+  counts) and its ``needs`` match what the query offers.
 - ``diversity`` (zero or negative): a greedy maximal-marginal-relevance pass lowers candidates that
   look like an already chosen one or repeat its kind, so a request shows a commune and a diaspora
   group next to NGOs when they are relevant. Scores stay non-increasing down the list.
@@ -61,8 +62,8 @@ class Query:
     vector: np.ndarray
     passage_vectors: np.ndarray
     places: Places = field(default_factory=Places)
-    need_vector: np.ndarray | None = None
-    offer_vector: np.ndarray | None = None
+    need_vector: np.ndarray | None = None  # (d,) or (k, d): one row per need
+    offer_vector: np.ndarray | None = None  # (d,) or (k, d)
     kind: str | None = None
     concepts: frozenset[int] = frozenset()
     wanted_kinds: frozenset[str] = frozenset()
@@ -271,22 +272,23 @@ def _complementarity(index: Index, query: Query, rows: np.ndarray
     does not depend on the model's scale."""
     sides: list[tuple[str, np.ndarray, np.ndarray]] = []
     if query.need_vector is not None:
-        need = query.need_vector.astype(np.float32)
+        need = np.atleast_2d(query.need_vector.astype(np.float32)).T  # (d, k): one per need
         reference = index.profile_vectors[rows] @ need
         sims = index.offer_vectors[rows].astype(np.float32) @ need
-        sides.append(("offers_for_need", np.where(index.has_offer[rows], sims, -np.inf),
-                      reference))
+        sides.append(("offers_for_need",
+                      np.where(index.has_offer[rows, None], sims, -np.inf), reference))
         if query.need_matches_profiles:
             sides.append(("answers_need", reference, reference))
     if query.offer_vector is not None:
-        offer = query.offer_vector.astype(np.float32)
+        offer = np.atleast_2d(query.offer_vector.astype(np.float32)).T
         sims = index.need_vectors[rows].astype(np.float32) @ offer
-        sides.append(("needs_your_offer", np.where(index.has_need[rows], sims, -np.inf),
+        sides.append(("needs_your_offer", np.where(index.has_need[rows, None], sims, -np.inf),
                       index.profile_vectors[rows] @ offer))
     best = np.full(len(rows), -np.inf)
     which: list[str | None] = [None] * len(rows)
     for code, sims, reference in sides:
-        z = (sims - reference.mean()) / (reference.std() + 1e-6)
+        # Each need (or offer) is calibrated on its own; the best-answered one counts.
+        z = ((sims - reference.mean(axis=0)) / (reference.std(axis=0) + 1e-6)).max(axis=1)
         for i in np.flatnonzero(z > best):
             which[i] = code
         best = np.maximum(best, z)

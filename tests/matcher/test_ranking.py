@@ -206,3 +206,34 @@ def test_large_registries_rank_through_the_reduced_first_pass(
     reduced = [m.profile.id for m in rank(reduced_index, query, top=3)]
     exact = [m.profile.id for m in rank(exact_index, query, top=3)]
     assert reduced == exact
+
+
+def test_each_need_of_an_actor_is_answered_on_its_own(tmp_path) -> None:
+    """Complementarity takes the best-answered need: with two needs, a partner that answers
+    the second scores at least as it would for that need alone (not for the blur of both)."""
+    import dataclasses
+
+    from matcher.engine import Matcher
+    from matcher.settings import Settings
+
+    matcher = Matcher(Settings(db_path=tmp_path / "soliris.db"), encoder=BagOfWordsEncoder())
+    matcher.upsert([
+        actor(10, "commune", "twinning with a town.",
+              needs="civil registration archives training for the town hall clerks; "
+                    "solar pump repair crews for the village water points"),
+        actor(11, "expert", "an engineer.",
+              offers="solar pump repair crews for the village water points"),
+        *[actor(20 + i, "association", f"unrelated work number {i}.",
+                offers=f"music lessons group {i}") for i in range(6)],
+    ])
+    index = matcher.index()
+    both = matcher.actor_query(index, index.row_of["a10"])
+    assert both.need_vector.shape[0] == 2  # one row per need
+    second_only = dataclasses.replace(both, need_vector=both.need_vector[1:])
+    exclude = Filters(exclude=frozenset({"a10"}))
+    with_both = {m.profile.id: m for m in rank(index, both, exclude, top=7)}
+    with_second = {m.profile.id: m for m in rank(index, second_only, exclude, top=7)}
+    assert with_both["a11"].parts["complementarity"] >= \
+        with_second["a11"].parts["complementarity"] - 1e-9
+    assert with_both["a11"].parts["complementarity"] > 0.5 * Weights().complementarity
+    assert any(r.code == "offers_for_need" for r in with_both["a11"].reasons)
