@@ -282,7 +282,10 @@ def _complementarity(index: Index, query: Query, rows: np.ndarray
     if query.offer_vector is not None:
         offer = np.atleast_2d(query.offer_vector.astype(np.float32)).T
         sims = index.need_vectors[rows].astype(np.float32) @ offer
-        sides.append(("needs_your_offer", np.where(index.has_need[rows, None], sims, -np.inf),
+        # A registered actor offers its ``offers``; an initiative text is not clearly an offer,
+        # so the reason only says the candidate's needs meet it.
+        code = "needs_your_offer" if query.need_matches_profiles else "needs_meet_initiative"
+        sides.append((code, np.where(index.has_need[rows, None], sims, -np.inf),
                       index.profile_vectors[rows] @ offer))
     best = np.full(len(rows), -np.inf)
     which: list[str | None] = [None] * len(rows)
@@ -340,7 +343,7 @@ def _reasons(index: Index, query: Query, row: int, passage: int,
         reasons.append(Reason("passage", {"text": quote(index.passage_texts[passage])}))
     if comp_reason == "offers_for_need" and profile.offers:
         reasons.append(Reason(comp_reason, {"text": quote(profile.offers, 140)}))
-    elif comp_reason == "needs_your_offer" and profile.needs:
+    elif comp_reason in ("needs_your_offer", "needs_meet_initiative") and profile.needs:
         reasons.append(Reason(comp_reason, {"text": quote(profile.needs, 140)}))
     elif comp_reason == "answers_need":
         reasons.append(Reason(comp_reason))

@@ -27,6 +27,11 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Offre ce qui est recherché : « {text} »",
         "nl": "Biedt wat gezocht wordt: “{text}”",
     },
+    "needs_meet_initiative": {
+        "en": "Its needs meet your initiative: “{text}”",
+        "fr": "Ses besoins rejoignent votre initiative : « {text} »",
+        "nl": "Zijn noden sluiten aan bij uw initiatief: “{text}”",
+    },
     "needs_your_offer": {
         "en": "Needs what you offer: “{text}”",
         "fr": "Recherche ce que vous offrez : « {text} »",
