@@ -32,7 +32,11 @@ MAX_SHORT_CHARS = 500
 MAX_LIST_ITEMS = 50
 MAX_THEME_CHARS = 80
 
-_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+# A slug as most tools make them ("ngo-eau-vive", "ngo_eau_vive", "NGO.12"): safe in a URL path.
+ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$"
+ID_RULE = ("1-80 letters, digits, hyphens, underscores or dots, starting and ending with a "
+           "letter or digit")
+_ID_RE = re.compile(ID_PATTERN)
 _LANG_RE = re.compile(r"^[a-z]{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^https?://\S+$")
@@ -132,8 +136,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         bad("id", f"'{values['id']}' is reserved (it names an address of the service); "
                   "choose another id", values["id"])
     elif "id" in values and not _ID_RE.match(values["id"]):
-        bad("id", f"'{_clip(values['id'])}' is not a valid id: use 1-80 lowercase letters, "
-                  "digits and hyphens, starting and ending with a letter or digit", values["id"])
+        bad("id", f"'{_clip(values['id'])}' is not a valid id: use {ID_RULE}", values["id"])
     if "name" in values and len(values["name"]) > MAX_NAME_CHARS:
         bad("name", f"is {len(values['name'])} characters long; the limit is {MAX_NAME_CHARS}")
     if "kind" in values:

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from matcher.profile import (
+    ID_PATTERN,
+    ID_RULE,
     KINDS,
     MAX_LIST_ITEMS,
     MAX_NAME_CHARS,
@@ -28,7 +30,6 @@ from matcher.store import StoredActor
 Kind = Literal[KINDS]
 Lang = Literal["fr", "nl", "en"]
 ReportName = Literal["report.html", "pairs.csv", "report.json"]
-ID_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 MAX_EXCLUDE = 1000
 
 
@@ -48,8 +49,7 @@ def Text(max_length: int, min_length: int = 0, **extra: Any) -> Any:
                      AfterValidator(_valid_unicode)]
 
 
-ActorId = Text(80, 1, pattern=ID_PATTERN, description="1-80 lowercase letters, digits and "
-               "hyphens, starting and ending with a letter or digit", examples=["asbl-kintambo"])
+ActorId = Text(80, 1, pattern=ID_PATTERN, description=ID_RULE, examples=["asbl-kintambo"])
 CountryName = Text(100, 1, description="ISO 3166-1 alpha-2 code (CD, MA, SN...) or the country's "
                    "name in French, Dutch or English", examples=["CD"])
 Theme = Text(MAX_THEME_CHARS, 1)

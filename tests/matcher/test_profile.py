@@ -106,3 +106,14 @@ def test_unknown_language_name_is_reported():
 def test_countries_field_accepts_regions_and_towns():
     profile = validate_record({**VALID, "countries": ["Sahel", "Kinshasa", "Mali"]})
     assert profile.countries == ("ML", "BF", "NE", "MR", "TD", "SN", "CD")
+
+
+@pytest.mark.parametrize("actor_id", ["ngo-eau", "ngo_eau_vive", "NGO.12", "x", "a1"])
+def test_slug_ids_as_tools_make_them(actor_id):
+    assert validate_record({**VALID, "id": actor_id}).id == actor_id
+
+
+@pytest.mark.parametrize("actor_id", ["Eau Vive", "-eau", "eau-", "eau/vive", "é-eau", "x" * 81])
+def test_ids_that_are_not_slugs(actor_id):
+    [issue] = issues_of({**VALID, "id": actor_id})
+    assert issue.field == "id" and "not a valid id" in issue.message
