@@ -83,4 +83,6 @@ def test_countries_named_by_a_region_a_town_or_a_territory():
     assert g.countries_named("Kinshasa") == ("CD",)
     assert g.countries_named("Cisjordanie") == ("PS",)
     assert g.countries_named("Kosovo") == ("XK",) and g.name("XK") == "Kosovo"
+    assert "SN" in g.countries_named("West Africa") and "CM" in g.countries_named(
+        "Afrique centrale") and "PE" in g.countries_named("Latijns-Amerika")
     assert g.countries_named("Atlantis") == ()
