@@ -239,7 +239,7 @@ class Matcher:
             kind=profile.kind,
             concepts=frozenset(np.flatnonzero(index.concepts[row]).tolist()),
             wanted_kinds=requested_kinds(profile.needs, seeking=True),
-            need_matches_profiles=True,
+            from_profile=True,
             term_counts=index.term_counts[row],
         )
 
@@ -257,7 +257,7 @@ class Matcher:
             need_vector=need_rows(vectors, fields),
             offer_vector=offers, kind=profile.kind, concepts=profile_concepts(profile),
             wanted_kinds=requested_kinds(profile.needs, seeking=True),
-            need_matches_profiles=True,
+            from_profile=True,
             term_counts=term_counts([profile_text(profile)]),
         )
 

@@ -46,6 +46,10 @@ class Weights:
     themes: float = 0.15
     geography: float = 0.30
     complementarity: float = 0.15
+    # For a profile (``suggest``) its needs are an explicit request, distinct from what its
+    # description says; for a free text the need is the text itself, which the semantic part
+    # already measures.
+    profile_complementarity: float = 0.25
     requested_kind: float = 0.08
     local: float = 0.05
     look_alike: float = 0.08
@@ -67,7 +71,7 @@ class Query:
     kind: str | None = None
     concepts: frozenset[int] = frozenset()
     wanted_kinds: frozenset[str] = frozenset()
-    need_matches_profiles: bool = False
+    from_profile: bool = False  # a registered actor or a draft profile, not a free text
     term_counts: sparse.csr_matrix | None = None
 
 
@@ -207,6 +211,8 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                     + weights.passage_share * passage_score)
     semantic = squash((semantic_raw - mean) / std)
     comp, comp_reason = _complementarity(index, query, rows)
+    comp_weight = (weights.profile_complementarity if query.from_profile
+                   else weights.complementarity)
     towns = np.array([1.0 if query.places.towns & index.places[r].towns else 0.0 for r in rows])
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
@@ -214,7 +220,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                       for r in rows])
     relevance = (weights.semantic * semantic + weights.lexical * lexical[rows]
                  + weights.themes * themes[rows]
-                 + weights.geography * geography + weights.complementarity * comp
+                 + weights.geography * geography + comp_weight * comp
                  + weights.requested_kind * wanted + weights.local * local)
     order, penalties = _diversify(index, rows, relevance, top, weights)
 
@@ -226,7 +232,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                  "lexical": float(weights.lexical * lexical[row]),
                  "themes": float(weights.themes * themes[row]),
                  "geography": float(weights.geography * geography[pos]),
-                 "complementarity": float(weights.complementarity * comp[pos]),
+                 "complementarity": float(comp_weight * comp[pos]),
                  "kind": float(weights.requested_kind * wanted[pos]),
                  "local": float(weights.local * local[pos]),
                  "diversity": -float(penalties[pos])}
@@ -277,14 +283,14 @@ def _complementarity(index: Index, query: Query, rows: np.ndarray
         sims = index.offer_vectors[rows].astype(np.float32) @ need
         sides.append(("offers_for_need",
                       np.where(index.has_offer[rows, None], sims, -np.inf), reference))
-        if query.need_matches_profiles:
+        if query.from_profile:
             sides.append(("answers_need", reference, reference))
     if query.offer_vector is not None:
         offer = np.atleast_2d(query.offer_vector.astype(np.float32)).T
         sims = index.need_vectors[rows].astype(np.float32) @ offer
         # A registered actor offers its ``offers``; an initiative text is not clearly an offer,
         # so the reason only says the candidate's needs meet it.
-        code = "needs_your_offer" if query.need_matches_profiles else "needs_meet_initiative"
+        code = "needs_your_offer" if query.from_profile else "needs_meet_initiative"
         sides.append((code, np.where(index.has_need[rows, None], sims, -np.inf),
                       index.profile_vectors[rows] @ offer))
     best = np.full(len(rows), -np.inf)
