@@ -32,7 +32,7 @@ BLIND_SETS = {
 
 #: The project must beat TF-IDF by this factor on nDCG@5 (the issue's target is 1.6×) ...
 MIN_RATIO = 1.6
-#: ... and reach this nDCG@5 (measured 0.80 / 0.84 / 0.93 on the three sets when written;
+#: ... and reach this nDCG@5 (measured 0.81 / 0.85 / 0.95 on the three sets when written;
 #: the issue aims at 0.90 on unseen cases).
 MIN_NDCG = 0.75
 
