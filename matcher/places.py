@@ -114,10 +114,14 @@ class Gazetteer:
                           for row in csv.DictReader(text.splitlines())}
         # A region may span several countries ("Grands Lacs": CD;RW;BI;UG;TZ).
         self._places: dict[str, tuple[tuple[str, ...], str]] = {}
+        # District -> city ("Kintambo" -> "Kinshasa"): sharing the district says more.
+        self._parent_town: dict[str, str] = {}
         text = resources.files("matcher.resources").joinpath("places.csv").read_text("utf-8")
         for row in csv.DictReader(text.splitlines()):
             codes = tuple(code.strip().upper() for code in row["alpha2"].split(";"))
             self._places[fold(row["name"])] = (codes, row["label"])
+            if row.get("parent"):
+                self._parent_town[row["label"]] = row["parent"]
         extra = {fold(a) for a in _EXTRA_ALIASES}
         text = resources.files("matcher.resources").joinpath("brussels_communes.csv").read_text(
             "utf-8")
@@ -185,6 +189,10 @@ class Gazetteer:
             code = self._demonyms.get(term) or self._aliases[term]
             _add(found, seen, PlaceMention(code, self.countries[code].name_en, False))
         return found
+
+    def parent_town(self, label: str) -> str | None:
+        """The town a district belongs to ("Kintambo" -> "Kinshasa"), or ``None``."""
+        return self._parent_town.get(label)
 
     def brussels_commune(self, value: str) -> str | None:
         """The Brussels commune (canonical French name) a name or district refers to."""

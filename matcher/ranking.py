@@ -55,6 +55,7 @@ class Weights:
     look_alike: float = 0.08
     same_kind: float = 0.02
     town_share: float = 0.4
+    broader_town: float = 0.5
     passage_share: float = 0.5
     pool: int = 200
 
@@ -152,6 +153,17 @@ def country_overlap(index: Index, countries: frozenset[str]) -> np.ndarray:
     return overlap / max(len(countries), 1)
 
 
+def town_match(query_towns: frozenset[str], actor_towns: frozenset[str],
+               weights: Weights) -> float:
+    """1 when the actor shares the query's most precise town (a district such as Kintambo
+    rather than its city), ``weights.broader_town`` when it shares only the city."""
+    shared = query_towns & actor_towns
+    if not shared:
+        return 0.0
+    broader = {gazetteer().parent_town(t) for t in query_towns} - {None}
+    return 1.0 if shared - broader else weights.broader_town
+
+
 def lexical_scores(index: Index, query: Query) -> np.ndarray:
     """TF-IDF cosine of the query with every actor, calibrated as a z-score and squashed."""
     if query.term_counts is None or query.term_counts.nnz == 0:
@@ -213,7 +225,8 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     comp, comp_reason = _complementarity(index, query, rows)
     comp_weight = (weights.profile_complementarity if query.from_profile
                    else weights.complementarity)
-    towns = np.array([1.0 if query.places.towns & index.places[r].towns else 0.0 for r in rows])
+    towns = np.array([town_match(query.places.towns, index.places[r].towns, weights)
+                      for r in rows])
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
     local = np.array([1.0 if query.places.brussels & index.places[r].brussels else 0.0

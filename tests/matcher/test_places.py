@@ -86,3 +86,8 @@ def test_countries_named_by_a_region_a_town_or_a_territory():
     assert "SN" in g.countries_named("West Africa") and "CM" in g.countries_named(
         "Afrique centrale") and "PE" in g.countries_named("Latijns-Amerika")
     assert g.countries_named("Atlantis") == ()
+
+
+def test_districts_know_their_city():
+    assert gazetteer().parent_town("Kintambo") == "Kinshasa"
+    assert gazetteer().parent_town("Kinshasa") is None

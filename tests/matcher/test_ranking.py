@@ -237,3 +237,14 @@ def test_each_need_of_an_actor_is_answered_on_its_own(tmp_path) -> None:
         with_second["a11"].parts["complementarity"] - 1e-9
     assert with_both["a11"].parts["complementarity"] > 0.5 * Weights().complementarity
     assert any(r.code == "offers_for_need" for r in with_both["a11"].reasons)
+
+
+def test_sharing_a_district_counts_more_than_sharing_its_city() -> None:
+    weights = Weights()
+    from matcher.ranking import town_match
+
+    query = frozenset({"Kintambo", "Kinshasa"})
+    assert town_match(query, frozenset({"Kintambo"}), weights) == 1.0
+    assert town_match(query, frozenset({"Kalamu", "Kinshasa"}), weights) == weights.broader_town
+    assert town_match(frozenset({"Kinshasa"}), frozenset({"Kalamu", "Kinshasa"}), weights) == 1.0
+    assert town_match(query, frozenset({"Goma"}), weights) == 0.0
