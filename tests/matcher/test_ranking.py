@@ -11,7 +11,7 @@ from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.engine import query_from_text
 from matcher.index import build_index, reduce_profiles
 from matcher.profile import validate_record
-from matcher.ranking import Filters, Weights, rank, squash
+from matcher.ranking import Filters, Weights, rank, squash, town_match
 
 
 class BagOfWordsEncoder:
@@ -241,8 +241,6 @@ def test_each_need_of_an_actor_is_answered_on_its_own(tmp_path) -> None:
 
 def test_sharing_a_district_counts_more_than_sharing_its_city() -> None:
     weights = Weights()
-    from matcher.ranking import town_match
-
     query = frozenset({"Kintambo", "Kinshasa"})
     assert town_match(query, frozenset({"Kintambo"}), weights) == 1.0
     assert town_match(query, frozenset({"Kalamu", "Kinshasa"}), weights) == weights.broader_town
