@@ -99,26 +99,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
 
     print("# Soliris Match — evaluation\n")
-    if not args.skip_cases:
+    sections = [("cases", "labelled cases", args.skip_cases,
+                 lambda: labelled_cases(args, models, encoders)),
+                ("held_out", "held-out case sets", args.skip_held_out,
+                 lambda: held_out_sets(args, models, encoders)),
+                ("iati", "IATI task", args.skip_iati, lambda: iati_task(args, encoders))]
+    for key, label, skip, run in sections:
+        if skip:
+            continue
         try:
-            figures["cases"] = labelled_cases(args, models, encoders)
+            figures[key] = run()
         except (SolirisError, OSError) as exc:
-            failures.append(f"labelled cases: {exc}")
-            print(f"**Labelled cases not evaluated:** {exc}\n")
+            failures.append(f"{label}: {exc}")
+            print(f"**{label[0].upper()}{label[1:]} not evaluated:** {exc}\n")
             _issue_details(exc)
-    if not args.skip_held_out:
-        try:
-            figures["held_out"] = held_out_sets(args, models, encoders)
-        except (SolirisError, OSError) as exc:
-            failures.append(f"held-out case sets: {exc}")
-            print(f"**Held-out case sets not evaluated:** {exc}\n")
-            _issue_details(exc)
-    if not args.skip_iati:
-        try:
-            figures["iati"] = iati_task(args, encoders)
-        except (SolirisError, OSError) as exc:
-            failures.append(f"IATI task: {exc}")
-            print(f"**IATI task not evaluated:** {exc}\n")
     if not args.skip_sts:
         figures["sts"] = sts_benchmark(args, models, encoders, failures)
     figures["seconds"] = round(time.monotonic() - started, 1)
@@ -139,6 +133,27 @@ def _issue_details(exc: Exception) -> None:
 # -- (a) labelled cases -----------------------------------------------------------------------
 
 
+def _runs_by_encoder(args: argparse.Namespace, models: list[str], encoders: dict[str, Any],
+                     profiles: list[Any], cases: list[Any], label: str, db_path: Path
+                     ) -> tuple[dict[str, CaseRun], dict[str, str]]:
+    """The engine with each encoder on ``cases``; an optional encoder that cannot load is
+    reported in the second dict, the default one's failure is raised."""
+    runs: dict[str, CaseRun] = {}
+    errors: dict[str, str] = {}
+    for model in models:
+        log(f"{label}: project with encoder '{model}'")
+        try:
+            runs.update(compare_encoders(
+                [model], profiles, cases, args.k, db_path=db_path, threads=args.threads,
+                on_model=lambda m: Progress(f"{label}: embedding ({m})"), encoders=encoders))
+        except SolirisError as exc:
+            if model == args.default_model:
+                raise
+            errors[model] = str(exc)
+            log(f"encoder '{model}' unavailable: {exc}")
+    return runs, errors
+
+
 def labelled_cases(args: argparse.Namespace, models: list[str], encoders: dict[str, Any]
                    ) -> dict[str, Any]:
     profiles = parse_profiles(args.sample.read_bytes(), "jsonl")
@@ -147,20 +162,8 @@ def labelled_cases(args: argparse.Namespace, models: list[str], encoders: dict[s
     log(f"labelled cases: {len(cases)} cases on {len(profiles)} profiles ({args.sample.name})")
 
     baseline = run_cases(TfidfBaseline(profiles), cases, k, profiles=profiles)
-    runs: dict[str, CaseRun] = {}
-    errors: dict[str, str] = {}
-    for model in models:
-        log(f"labelled cases: project with encoder '{model}'")
-        try:
-            runs.update(compare_encoders(
-                [model], profiles, cases, k, db_path=results_dir() / "eval-cases.db",
-                threads=args.threads, on_model=lambda m: Progress(f"embedding sample ({m})"),
-                encoders=encoders))
-        except SolirisError as exc:
-            if model == args.default_model:
-                raise
-            errors[model] = str(exc)
-            log(f"encoder '{model}' unavailable: {exc}")
+    runs, errors = _runs_by_encoder(args, models, encoders, profiles, cases, "labelled cases",
+                                    results_dir() / "eval-cases.db")
     project = runs[args.default_model]
 
     print(f"## (a) Labelled cases — project ({args.default_model}) vs TF-IDF\n")
@@ -227,18 +230,8 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
         profiles = parse_profiles(registry.read_bytes(), "jsonl")
         cases = load_cases(cases_path)
         log(f"{name}: {len(cases)} cases on {len(profiles)} profiles")
-        runs: dict[str, CaseRun] = {}
-        for each in models:
-            try:
-                runs.update(compare_encoders(
-                    [each], profiles, cases, k, db_path=results_dir() / f"eval-{name}.db",
-                    threads=args.threads,
-                    on_model=lambda m, n=name: Progress(f"{n}: embedding ({m})"),
-                    encoders=encoders))
-            except SolirisError as exc:
-                if each == model:
-                    raise
-                log(f"encoder '{each}' unavailable: {exc}")
+        runs, _ = _runs_by_encoder(args, models, encoders, profiles, cases, name,
+                                   results_dir() / f"eval-{name}.db")
         project = runs[model]
         baseline = run_cases(TfidfBaseline(profiles), cases, k, profiles=profiles)
         p, b = project.groups(), baseline.groups()
