@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,6 @@ from matcher.profile import (
     ALL_FIELDS,
     LIST_FIELDS,
     ActorProfile,
-    unknown_fields,
     validate_record,
 )
 
@@ -73,13 +72,13 @@ def read_profiles(data: bytes, fmt: str) -> ParsedFile:
     first_line: dict[str, int] = {}
     ignored: set[str] = set()
     for line, record in rows:
-        if isinstance(record, Mapping):
-            ignored.update(unknown_fields(record)[0])
         try:
             profile = validate_record(record, line=line, ignore_extra=True)
         except ValidationError as exc:
             issues.extend(exc.issues)
             continue
+        # A valid record's unknown keys are the skipped ones (near misses are errors).
+        ignored.update(str(key) for key in record if key not in ALL_FIELDS)
         if profile.id in first_line:
             issues.append(Issue(f"duplicate id '{profile.id}' (first seen on line "
                                 f"{first_line[profile.id]})", field="id", line=line,
