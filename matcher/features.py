@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 from matcher.places import gazetteer
 from matcher.profile import ActorProfile
+from matcher.store import profile_hash
 from matcher.themes import thesaurus
 
 #: Bump when the detection logic changes in a way the resource files do not show.
@@ -121,8 +122,6 @@ def text_features(profiles: Sequence[ActorProfile], cache: FeatureCache | None =
     if cache is None or not profiles:
         return [profile_features(p) for p in profiles]
     if hashes is None:
-        from matcher.store import profile_hash
-
         hashes = [profile_hash(p) for p in profiles]
     keys = [feature_key(h) for h in hashes]
     found = cache.cached_features(keys)
