@@ -27,11 +27,15 @@ RESULTS = ROOT / "bench" / "results"  # gitignored: cached registries and figure
 SAMPLE = ROOT / "data" / "actors.sample.jsonl"
 CASES = ROOT / "data" / "eval" / "cases.jsonl"
 # Case sets written blind to the engine (by authors who saw only the profiles), as a check that
-# the method generalises: new cases on the sample, and a second registry with its own cases.
+# the method generalises: two sets of new cases on the sample, and two more registries with
+# their own cases.
 HELD_OUT_SETS = {
     "held-out": (SAMPLE, ROOT / "data" / "eval" / "heldout.jsonl"),
     "second-registry": (ROOT / "data" / "eval" / "alt" / "actors.jsonl",
                         ROOT / "data" / "eval" / "alt" / "cases.jsonl"),
+    "held-out-2": (SAMPLE, ROOT / "data" / "eval" / "blind2.jsonl"),
+    "third-registry": (ROOT / "data" / "eval" / "alt2" / "actors.jsonl",
+                       ROOT / "data" / "eval" / "alt2" / "cases.jsonl"),
 }
 
 

@@ -11,7 +11,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
   weighted by rarity) that the actor's texts also name.
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
-  for the same partner town (countries and towns come from structured fields and free text).
+  for the same partner town (countries and towns come from structured fields and free text);
+  halved when an initiative text asks for a service rendered in Brussels (statutes, accounts).
 - ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
   text itself, or each of a registered actor's ``needs`` passages: the best-answered need
   counts) and its ``needs`` match what the query offers.
@@ -56,6 +57,10 @@ class Weights:
     same_kind: float = 0.02
     town_share: float = 0.4
     broader_town: float = 0.5
+    # An initiative text that asks for a service rendered in Brussels (statutes, accounts:
+    # ``scope`` in the thesaurus) names its partner country as context, not as the place of
+    # the partnership: actors there count less.
+    service_geography: float = 0.5
     passage_share: float = 0.5
     pool: int = 200
 
@@ -164,6 +169,15 @@ def town_match(query_towns: frozenset[str], actor_towns: frozenset[str],
     return 1.0 if shared - broader else weights.broader_town
 
 
+def place_relevance(query: Query, weights: Weights) -> float:
+    """How much the query's places count: 1, or ``weights.service_geography`` for an initiative
+    text that asks for a service rendered in Brussels ("our new association needs statutes; our
+    projects are in Congo"), where the country is context rather than the partnership's place."""
+    if not query.from_profile and query.concepts & thesaurus().brussels_services:
+        return weights.service_geography
+    return 1.0
+
+
 def lexical_scores(index: Index, query: Query) -> np.ndarray:
     """TF-IDF cosine of the query with every actor, calibrated as a z-score and squashed."""
     if query.term_counts is None or query.term_counts.nnz == 0:
@@ -208,8 +222,9 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     mask = allowed_rows(index, filters)
     if not mask.any():
         return []
+    geography_weight = weights.geography * place_relevance(query, weights)
     first_pass = weights.semantic * squash(first_z) \
-        + weights.geography * (1 - weights.town_share) * countries + weights.themes * themes \
+        + geography_weight * (1 - weights.town_share) * countries + weights.themes * themes \
         + weights.lexical * lexical
     first_pass[~mask] = -np.inf
     pool = min(max(weights.pool, top * 4), int(mask.sum()))
@@ -233,7 +248,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                       for r in rows])
     relevance = (weights.semantic * semantic + weights.lexical * lexical[rows]
                  + weights.themes * themes[rows]
-                 + weights.geography * geography + comp_weight * comp
+                 + geography_weight * geography + comp_weight * comp
                  + weights.requested_kind * wanted + weights.local * local)
     order, penalties = _diversify(index, rows, relevance, top, weights)
 
@@ -244,7 +259,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         parts = {"semantic": float(weights.semantic * semantic[pos]),
                  "lexical": float(weights.lexical * lexical[row]),
                  "themes": float(weights.themes * themes[row]),
-                 "geography": float(weights.geography * geography[pos]),
+                 "geography": float(geography_weight * geography[pos]),
                  "complementarity": float(comp_weight * comp[pos]),
                  "kind": float(weights.requested_kind * wanted[pos]),
                  "local": float(weights.local * local[pos]),

@@ -5,7 +5,13 @@ the thesaurus maps the words of French, Dutch and English texts ("huisvuil", "or
 "waste") to one concept each, so that a shared theme is matched exactly and can be named in
 a reason in the reader's language. Terms are comma-separated and folded (lower case, no
 accents); ``word*`` matches words that start with ``word``, ``*word*`` words that contain it
-(Dutch compounds), a plain word or phrase matches whole words only.
+(Dutch compounds), a plain word or phrase matches whole words only. A term written ``!word``
+or ``!word*`` names words that never count for that concept although another of its terms
+would match them: ``*water*`` means water, but not the commune of Watermael.
+
+A concept's ``scope`` is ``partner`` for work done with partners abroad, or ``brussels`` for a
+service to the association itself that is rendered in Brussels whatever its partner country
+(statutes, accounts, general assembly): a request for it is not bound to that country.
 """
 
 from __future__ import annotations
@@ -22,10 +28,14 @@ from matcher.places import fold
 _WORD_CACHE_SIZE = 200_000
 
 
+SCOPES = ("partner", "brussels")
+
+
 @dataclass(frozen=True)
 class Concept:
     key: str
     labels: dict[str, str]
+    scope: str = "partner"
 
 
 class Thesaurus:
@@ -37,15 +47,22 @@ class Thesaurus:
         self._exact: dict[str, set[int]] = {}
         self._prefix: dict[str, set[int]] = {}
         self._contains: list[tuple[str, int]] = []
+        self._excluded: list[tuple[str, bool, int]] = []  # (word, is_prefix, concept)
         phrases: list[tuple[str, int]] = []
         for row in csv.DictReader(text.splitlines(), delimiter="|"):
             index = len(self.concepts)
+            if row["scope"] not in SCOPES:
+                raise ValueError(f"themes.csv: concept {row['concept']!r} has scope "
+                                 f"{row['scope']!r}; allowed: {', '.join(SCOPES)}")
             self.concepts.append(Concept(row["concept"], {"en": row["en"], "fr": row["fr"],
-                                                          "nl": row["nl"]}))
+                                                          "nl": row["nl"]}, row["scope"]))
             for term in (t.strip() for t in row["terms"].split(",")):
                 if not term:
                     continue
-                if " " in term:
+                if term.startswith("!"):
+                    word = term[1:]
+                    self._excluded.append((word.rstrip("*"), word.endswith("*"), index))
+                elif " " in term:
                     phrases.append((term, index))
                 elif term.startswith("*"):
                     self._contains.append((term.strip("*"), index))
@@ -58,6 +75,8 @@ class Thesaurus:
         self._phrases = [(term.split()[0].strip("*"), re.compile(_phrase_pattern(term)), index)
                          for term, index in phrases]
         self.key_index = {c.key: i for i, c in enumerate(self.concepts)}
+        self.brussels_services = frozenset(i for i, c in enumerate(self.concepts)
+                                           if c.scope == "brussels")
         self._word_cache: dict[str, frozenset[int]] = {}
 
     def __len__(self) -> int:
@@ -82,6 +101,8 @@ class Thesaurus:
             for length in range(1, min(len(word), self._longest_prefix) + 1):
                 found |= self._prefix.get(word[:length], set())
             found.update(index for core, index in self._contains if core in word)
+            found.difference_update(index for core, prefix, index in self._excluded
+                                    if word == core or (prefix and word.startswith(core)))
             cached = frozenset(found)
             if len(self._word_cache) < _WORD_CACHE_SIZE:
                 self._word_cache[word] = cached

@@ -114,6 +114,20 @@ def test_geography_counts_countries_and_towns(index, encoder):
     assert any("Kintambo" in r.render("en") for r in results["a3"].reasons)
 
 
+def test_a_service_rendered_in_brussels_halves_the_partner_country(index, encoder):
+    weights = Weights()
+    # Statutes are written in Brussels: Congo is where the projects are, not the partnership.
+    service = text_query(encoder, "our new association in Congo needs help with its statutes")
+    project = text_query(encoder, "our new association needs water wells in Congo")
+    assert service.places.countries == project.places.countries == {"CD"}
+    by_id = {m.profile.id: m for m in rank(index, service, top=7, weights=weights)}
+    assert by_id["a0"].parts["geography"] == pytest.approx(
+        weights.geography * weights.service_geography * (1 - weights.town_share))
+    by_id = {m.profile.id: m for m in rank(index, project, top=7, weights=weights)}
+    assert by_id["a0"].parts["geography"] == pytest.approx(
+        weights.geography * (1 - weights.town_share))
+
+
 def test_diversity_lifts_a_different_kind_above_look_alikes(index, encoder):
     query = text_query(encoder, "water wells and sanitation in villages")
     plain = rank(index, query, top=3, weights=Weights(look_alike=0, same_kind=0))

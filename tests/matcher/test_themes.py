@@ -1,0 +1,55 @@
+"""The multilingual thesaurus: one concept for the same theme in French, Dutch and English,
+and no concept for look-alike words (a commune's name, a generic word)."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher.themes import SCOPES, thesaurus
+
+
+def keys(text: str) -> set[str]:
+    found = thesaurus().find(text)
+    return {thesaurus().concepts[i].key for i in found}
+
+
+@pytest.mark.parametrize("text", ["des puits et des bornes-fontaines", "drinkwaterputten",
+                                  "hand pumps for drinking water"])
+def test_the_same_theme_in_three_languages(text: str) -> None:
+    assert "water" in keys(text)
+
+
+@pytest.mark.parametrize("text, concept", [
+    ("La commune de Watermael-Boitsfort", "water"),  # a commune, not water
+    ("Projecten in mijn geboortestad in Congo", "civil_registration"),  # birthplace
+    ("la coopération internationale des communes", "processing"),  # cooperation, not co-ops
+    ("a programme of municipal cooperation", "digital"),
+    ("la commune de Forest et ses habitants forestois", "climate"),
+    ("hospitality and catering", "health"),
+    ("une médiation interculturelle", "media"),
+    ("as well as our partners, we put them in touch", "water"),
+    ("qui maîtrise le cadre légal de l'état civil", "association_admin"),
+])
+def test_look_alike_words_name_no_concept(text: str, concept: str) -> None:
+    assert concept not in keys(text)
+
+
+@pytest.mark.parametrize("text, concept", [
+    ("enregistrement des naissances et actes de naissance", "civil_registration"),
+    ("geboorteakten voor kinderen", "civil_registration"),
+    ("des coopératives de femmes transformatrices", "processing"),
+    ("vrouwencoöperaties en landbouwcoöperaties", "processing"),
+    ("cours de programmation informatique", "digital"),
+    ("reforestation and forests", "climate"),
+])
+def test_the_real_theme_is_still_found(text: str, concept: str) -> None:
+    assert concept in keys(text)
+
+
+def test_association_management_is_a_service_rendered_in_brussels() -> None:
+    t = thesaurus()
+    assert all(c.scope in SCOPES for c in t.concepts)
+    services = {t.concepts[i].key for i in t.brussels_services}
+    assert services == {"association_admin"}
+    assert "association_admin" in keys("Onze nieuwe vzw moet statuten schrijven en een "
+                                       "boekhouding opzetten")
