@@ -16,6 +16,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
   text itself, or each of a registered actor's ``needs`` passages: the best-answered need
   counts) and its ``needs`` match what the query offers.
+- ``peer`` (zero or negative): for partners of a registered actor, a candidate of the same kind
+  (another commune for a commune) is lowered: partners play another role.
 - ``diversity`` (zero or negative): a greedy maximal-marginal-relevance pass lowers candidates that
   look like an already chosen one or repeat its kind, so a request shows a commune and a diaspora
   group next to NGOs when they are relevant. Scores stay non-increasing down the list.
@@ -52,6 +54,11 @@ class Weights:
     # already measures.
     profile_complementarity: float = 0.25
     requested_kind: float = 0.08
+    # Partners for a registered actor play another role: a commune looks for NGOs, diaspora
+    # relays and experts, a water NGO for a commune or a funder. In every labelled set
+    # (including three written blind) a candidate of the actor's own kind was relevant ten
+    # times less often than another, so a peer is lowered (text queries are not).
+    peer: float = 0.15
     local: float = 0.05
     look_alike: float = 0.08
     same_kind: float = 0.02
@@ -244,12 +251,15 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                       for r in rows])
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
+    peer = (index.kind_codes[rows] == kind_code(query.kind) if query.from_profile and query.kind
+            else np.zeros(len(rows), dtype=bool))
     local = np.array([1.0 if query.places.brussels & index.places[r].brussels else 0.0
                       for r in rows])
     relevance = (weights.semantic * semantic + weights.lexical * lexical[rows]
                  + weights.themes * themes[rows]
                  + geography_weight * geography + comp_weight * comp
-                 + weights.requested_kind * wanted + weights.local * local)
+                 + weights.requested_kind * wanted + weights.local * local
+                 - weights.peer * peer)
     order, penalties = _diversify(index, rows, relevance, top, weights)
 
     matches = []
@@ -263,6 +273,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                  "complementarity": float(comp_weight * comp[pos]),
                  "kind": float(weights.requested_kind * wanted[pos]),
                  "local": float(weights.local * local[pos]),
+                 "peer": -float(weights.peer * peer[pos]),
                  "diversity": -float(penalties[pos])}
         reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos])
         if wanted[pos]:

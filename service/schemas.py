@@ -228,6 +228,7 @@ class SuggestionRequest(_RankingOptions):
 PARTS_DESCRIPTION = (
     "the weighted parts that add up to `score`: `semantic` (what the texts say), `geography` "
     "(shared partner countries and towns), `complementarity` (offers meeting needs), "
+    "`peer` (zero or negative: for partners of an actor, one of its own kind is lowered), "
     "`diversity` (zero or negative: a look-alike of a better result is lowered), and any part "
     "a later engine adds")
 

@@ -231,6 +231,7 @@ PART_LABELS: dict[str, dict[str, str]] = {
                         "en": "complementarity"},
     "kind": {"fr": "type demandé", "nl": "gevraagde soort", "en": "requested kind"},
     "local": {"fr": "même commune", "nl": "zelfde gemeente", "en": "same commune"},
+    "peer": {"fr": "même rôle", "nl": "zelfde rol", "en": "same role"},
     "diversity": {"fr": "diversité", "nl": "diversiteit", "en": "diversity"},
 }
 

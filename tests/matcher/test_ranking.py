@@ -137,6 +137,21 @@ def test_diversity_lifts_a_different_kind_above_look_alikes(index, encoder):
     assert all(m.parts["diversity"] <= 0 for m in diverse)
 
 
+def test_partners_of_an_actor_play_another_role(index, encoder):
+    from matcher.engine import Matcher
+
+    weights = Weights()
+    query = Matcher.actor_query(None, index, index.row_of["a0"])  # type: ignore[arg-type]
+    by_id = {m.profile.id: m for m in rank(index, query, Filters(exclude=frozenset({"a0"})),
+                                           top=6, weights=weights)}
+    assert by_id["a1"].parts["peer"] == pytest.approx(-weights.peer)  # another water NGO
+    assert by_id["a3"].parts["peer"] == 0  # a commune
+    assert by_id["a1"].score == pytest.approx(sum(by_id["a1"].parts.values()))
+    # A text names no requester kind: nobody is a peer.
+    text = rank(index, text_query(encoder, "water wells and sanitation in villages"), top=6)
+    assert all(m.parts["peer"] == 0 for m in text)
+
+
 def test_complementary_offers_and_needs(index):
     from matcher.engine import Matcher
 
