@@ -114,7 +114,8 @@ class Gazetteer:
                           for row in csv.DictReader(text.splitlines())}
         # A region may span several countries ("Grands Lacs": CD;RW;BI;UG;TZ).
         self._places: dict[str, tuple[tuple[str, ...], str]] = {}
-        # District -> city ("Kintambo" -> "Kinshasa"): sharing the district says more.
+        # Place -> the place it lies in ("Kintambo" -> "Kinshasa", "Goma" -> "Nord-Kivu" ->
+        # "Kivu"): sharing the district says more than sharing the city or the province.
         self._parent_town: dict[str, str] = {}
         text = resources.files("matcher.resources").joinpath("places.csv").read_text("utf-8")
         for row in csv.DictReader(text.splitlines()):
@@ -191,8 +192,18 @@ class Gazetteer:
         return found
 
     def parent_town(self, label: str) -> str | None:
-        """The town a district belongs to ("Kintambo" -> "Kinshasa"), or ``None``."""
+        """The place a town or district lies in ("Kintambo" -> "Kinshasa", "Goma" ->
+        "Nord-Kivu"), or ``None``."""
         return self._parent_town.get(label)
+
+    def ancestors(self, label: str) -> tuple[str, ...]:
+        """Every place ``label`` lies in, nearest first ("Goma" -> "Nord-Kivu", "Kivu")."""
+        chain: list[str] = []
+        parent = self._parent_town.get(label)
+        while parent is not None and parent not in chain and parent != label:
+            chain.append(parent)
+            parent = self._parent_town.get(parent)
+        return tuple(chain)
 
     def brussels_commune(self, value: str) -> str | None:
         """The Brussels commune (canonical French name) a name or district refers to."""

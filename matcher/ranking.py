@@ -11,7 +11,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
   weighted by rarity) that the actor's texts also name.
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
-  for the same partner town (countries and towns come from structured fields and free text);
+  for the same partner town, less for the same city or province only (countries and towns come
+  from structured fields and free text);
   halved when an initiative text asks for a service rendered in Brussels (statutes, accounts).
 - ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
   text itself, or each of a registered actor's ``needs`` passages: the best-answered need
@@ -165,15 +166,36 @@ def country_overlap(index: Index, countries: frozenset[str]) -> np.ndarray:
     return overlap / max(len(countries), 1)
 
 
+def town_values(query_towns: frozenset[str], weights: Weights) -> dict[str, float]:
+    """What sharing a place with the query is worth: 1 for a place the query names,
+    ``weights.broader_town`` for the city or province a named place lies in, its square one
+    level up (a query on Kintambo: Kinshasa 0.5; on Goma: Nord-Kivu 0.5, Kivu 0.25)."""
+    places = gazetteer()
+    values = dict.fromkeys(query_towns, 1.0)
+    for town in query_towns:
+        for level, ancestor in enumerate(places.ancestors(town), start=1):
+            values[ancestor] = max(values.get(ancestor, 0.0), weights.broader_town ** level)
+    return values
+
+
+def shared_towns(values: dict[str, float], actor_towns: frozenset[str]) -> dict[str, float]:
+    """The places of ``values`` the actor works in: those it names and those they lie in (an
+    actor in Goma works in Nord-Kivu)."""
+    places = gazetteer()
+    reach = set(actor_towns)
+    for town in actor_towns:
+        reach.update(places.ancestors(town))
+    return {town: values[town] for town in reach if town in values}
+
+
 def town_match(query_towns: frozenset[str], actor_towns: frozenset[str],
-               weights: Weights) -> float:
-    """1 when the actor shares the query's most precise town (a district such as Kintambo
-    rather than its city), ``weights.broader_town`` when it shares only the city."""
-    shared = query_towns & actor_towns
-    if not shared:
+               weights: Weights, values: dict[str, float] | None = None) -> float:
+    """The value of the best place the actor shares with the query (see :func:`town_values`,
+    which ``values`` may pass precomputed); 0 when it shares none."""
+    if not query_towns or not actor_towns:
         return 0.0
-    broader = {gazetteer().parent_town(t) for t in query_towns} - {None}
-    return 1.0 if shared - broader else weights.broader_town
+    values = town_values(query_towns, weights) if values is None else values
+    return max(shared_towns(values, actor_towns).values(), default=0.0)
 
 
 def place_relevance(query: Query, weights: Weights) -> float:
@@ -247,7 +269,8 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     comp, comp_reason = _complementarity(index, query, rows)
     comp_weight = (weights.profile_complementarity if query.from_profile
                    else weights.complementarity)
-    towns = np.array([town_match(query.places.towns, index.places[r].towns, weights)
+    values = town_values(query.places.towns, weights)
+    towns = np.array([town_match(query.places.towns, index.places[r].towns, weights, values)
                       for r in rows])
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
@@ -275,7 +298,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                  "local": float(weights.local * local[pos]),
                  "peer": -float(weights.peer * peer[pos]),
                  "diversity": -float(penalties[pos])}
-        reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos])
+        reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos], values)
         if wanted[pos]:
             reasons.append(Reason("requested_kind", {"kind": profile.kind}))
         if local[pos]:
@@ -372,11 +395,13 @@ def _diversify(index: Index, rows: np.ndarray, relevance: np.ndarray, top: int,
 
 
 def _reasons(index: Index, query: Query, row: int, passage: int,
-             comp_reason: str | None) -> list[Reason]:
+             comp_reason: str | None, town_value: dict[str, float]) -> list[Reason]:
     profile = index.profiles[row]
     places = index.places[row]
     reasons: list[Reason] = []
-    towns = sorted(query.places.towns & places.towns)
+    shared = shared_towns(town_value, places.towns)
+    best = max(shared.values(), default=0.0)
+    towns = sorted(town for town, value in shared.items() if value == best)
     if towns:
         reasons.append(Reason("shared_town", {"places": ", ".join(towns)}))
     shared = sorted(query.places.countries & places.countries)

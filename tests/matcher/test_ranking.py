@@ -270,8 +270,39 @@ def test_each_need_of_an_actor_is_answered_on_its_own(tmp_path) -> None:
 
 def test_sharing_a_district_counts_more_than_sharing_its_city() -> None:
     weights = Weights()
-    query = frozenset({"Kintambo", "Kinshasa"})
+    query = frozenset({"Kintambo"})
     assert town_match(query, frozenset({"Kintambo"}), weights) == 1.0
-    assert town_match(query, frozenset({"Kalamu", "Kinshasa"}), weights) == weights.broader_town
-    assert town_match(frozenset({"Kinshasa"}), frozenset({"Kalamu", "Kinshasa"}), weights) == 1.0
+    # Kalamu is another district of Kinshasa: only the city is shared.
+    assert town_match(query, frozenset({"Kalamu"}), weights) == weights.broader_town
+    assert town_match(query, frozenset({"Kinshasa"}), weights) == weights.broader_town
+    # A query on the city finds an actor in one of its districts.
+    assert town_match(frozenset({"Kinshasa"}), frozenset({"Kalamu"}), weights) == 1.0
+    # A place the query names counts in full, even next to one of its districts.
+    assert town_match(frozenset({"Kintambo", "Kinshasa"}), frozenset({"Kinshasa"}),
+                      weights) == 1.0
     assert town_match(query, frozenset({"Goma"}), weights) == 0.0
+
+
+def test_towns_lie_in_provinces_and_regions() -> None:
+    weights = Weights()
+    # Goma lies in Nord-Kivu, which lies in Kivu; Bukavu in Sud-Kivu, also in Kivu.
+    assert town_match(frozenset({"Nord-Kivu"}), frozenset({"Goma"}), weights) == 1.0
+    assert town_match(frozenset({"Goma"}), frozenset({"Nord-Kivu"}), weights) == \
+        weights.broader_town
+    assert town_match(frozenset({"Goma"}), frozenset({"Bukavu"}), weights) == \
+        weights.broader_town ** 2
+    assert town_match(frozenset({"Casamance"}), frozenset({"Ziguinchor"}), weights) == 1.0
+    assert town_match(frozenset({"Casamance"}), frozenset({"Mbour"}), weights) == 0.0
+
+
+def test_a_region_query_finds_an_actor_named_by_its_town(index, encoder):
+    actors = [actor(20, "ngo", "Nous formons des infirmiers à Goma.", ["CD"]),
+              actor(21, "ngo", "Nous formons des infirmiers à Kinshasa.", ["CD"])]
+    small = build_index(actors, encoder)
+    by_id = {m.profile.id: m for m in rank(small, text_query(encoder,
+                                                             "formation au Nord-Kivu"), top=2)}
+    weights = Weights()
+    assert by_id["a20"].parts["geography"] == pytest.approx(weights.geography)
+    assert by_id["a21"].parts["geography"] == pytest.approx(
+        weights.geography * (1 - weights.town_share))
+    assert any(r.render("en") == "Same partner town: Nord-Kivu" for r in by_id["a20"].reasons)
