@@ -38,6 +38,10 @@
       geography: "Géographie",
       complementarity: "Complémentarité",
       diversity: "Diversité",
+      part_lexical: "Mots communs",
+      part_kind: "Type demandé",
+      part_local: "Même commune",
+      part_peer: "Même rôle",
       countries: "Pays partenaires",
       reasons: "Pourquoi cet acteur",
       back: "← Retour à la recherche",
@@ -94,6 +98,10 @@
       geography: "Geografie",
       complementarity: "Complementariteit",
       diversity: "Diversiteit",
+      part_lexical: "Gedeelde woorden",
+      part_kind: "Gevraagde soort",
+      part_local: "Zelfde gemeente",
+      part_peer: "Zelfde rol",
       countries: "Partnerlanden",
       reasons: "Waarom deze actor",
       back: "← Terug naar het zoeken",
@@ -150,6 +158,10 @@
       geography: "Geography",
       complementarity: "Complementarity",
       diversity: "Diversity",
+      part_lexical: "Shared words",
+      part_kind: "Requested kind",
+      part_local: "Same commune",
+      part_peer: "Same role",
       countries: "Partner countries",
       reasons: "Why this actor",
       back: "← Back to the search",
@@ -464,7 +476,8 @@
       details.appendChild(el("summary", {}, t("score_parts")));
       var parts = el("dl", {});
       Object.keys(result.parts || {}).forEach(function (name) {
-        var label = I18N.en[name] !== undefined ? t(name) : name;
+        var label = I18N.en["part_" + name] !== undefined ? t("part_" + name)
+          : I18N.en[name] !== undefined ? t(name) : name;
         parts.appendChild(el("dt", {}, label));
         parts.appendChild(el("dd", {}, Number(result.parts[name] || 0).toFixed(3)));
       });
