@@ -12,8 +12,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
   weighted by rarity) that the actor's texts also name.
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
   for the same partner town, less for the same city or province only (countries and towns come
-  from structured fields and free text);
-  halved when an initiative text asks for a service rendered in Brussels (statutes, accounts).
+  from structured fields and free text); halved when an initiative text asks for a service
+  rendered in Brussels (statutes, accounts).
 - ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
   text itself, or each of a registered actor's ``needs`` passages: the best-answered need
   counts) and its ``needs`` match what the query offers.
@@ -395,11 +395,11 @@ def _diversify(index: Index, rows: np.ndarray, relevance: np.ndarray, top: int,
 
 
 def _reasons(index: Index, query: Query, row: int, passage: int,
-             comp_reason: str | None, town_value: dict[str, float]) -> list[Reason]:
+             comp_reason: str | None, place_values: dict[str, float]) -> list[Reason]:
     profile = index.profiles[row]
     places = index.places[row]
     reasons: list[Reason] = []
-    shared = shared_towns(town_value, places.towns)
+    shared = shared_towns(place_values, places.towns)
     best = max(shared.values(), default=0.0)
     towns = sorted(town for town, value in shared.items() if value == best)
     if towns:
