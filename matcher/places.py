@@ -117,6 +117,7 @@ class Gazetteer:
         # Place -> the place it lies in ("Kintambo" -> "Kinshasa", "Goma" -> "Nord-Kivu" ->
         # "Kivu"): sharing the district says more than sharing the city or the province.
         self._parent_town: dict[str, str] = {}
+        self._ancestors: dict[str, tuple[str, ...]] = {}
         text = resources.files("matcher.resources").joinpath("places.csv").read_text("utf-8")
         for row in csv.DictReader(text.splitlines()):
             codes = tuple(code.strip().upper() for code in row["alpha2"].split(";"))
@@ -198,12 +199,17 @@ class Gazetteer:
 
     def ancestors(self, label: str) -> tuple[str, ...]:
         """Every place ``label`` lies in, nearest first ("Goma" -> "Nord-Kivu", "Kivu")."""
+        known = self._ancestors.get(label)
+        if known is not None:
+            return known
         chain: list[str] = []
         parent = self._parent_town.get(label)
         while parent is not None and parent not in chain and parent != label:
             chain.append(parent)
             parent = self._parent_town.get(parent)
-        return tuple(chain)
+        # Ranking asks for every short-listed actor's towns: remember the answer.
+        self._ancestors[label] = tuple(chain)
+        return self._ancestors[label]
 
     def brussels_commune(self, value: str) -> str | None:
         """The Brussels commune (canonical French name) a name or district refers to."""

@@ -182,10 +182,12 @@ def shared_towns(values: dict[str, float], actor_towns: frozenset[str]) -> dict[
     """The places of ``values`` the actor works in: those it names and those they lie in (an
     actor in Goma works in Nord-Kivu)."""
     places = gazetteer()
-    reach = set(actor_towns)
+    shared: dict[str, float] = {}
     for town in actor_towns:
-        reach.update(places.ancestors(town))
-    return {town: values[town] for town in reach if town in values}
+        for place in (town, *places.ancestors(town)):
+            if place in values:
+                shared[place] = values[place]
+    return shared
 
 
 def town_match(query_towns: frozenset[str], actor_towns: frozenset[str],
