@@ -298,8 +298,9 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                  "complementarity": float(comp_weight * comp[pos]),
                  "kind": float(weights.requested_kind * wanted[pos]),
                  "local": float(weights.local * local[pos]),
-                 "peer": -float(weights.peer * peer[pos]),
-                 "diversity": -float(penalties[pos])}
+                 # ``or 0.0``: no "-0.0" in the output when nothing is lowered
+                 "peer": -float(weights.peer * peer[pos]) or 0.0,
+                 "diversity": -float(penalties[pos]) or 0.0}
         reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos], values)
         if wanted[pos]:
             reasons.append(Reason("requested_kind", {"kind": profile.kind}))
