@@ -111,13 +111,24 @@ class Match:
         data = self.profile.to_dict(private=private)
         return {
             "id": data.pop("id"), "name": data.pop("name"), "kind": data.pop("kind"),
-            "score": round(self.score, 4),
-            "parts": {k: round(v, 4) for k, v in self.parts.items()},
+            "score": rounded(self.score),
+            "parts": rounded_parts(self.parts),
             "reasons": [r.render(lang) for r in self.reasons],
             **{k: v for k, v in data.items() if k in ("countries", "themes", "commune",
                                                        "languages", "website",
                                                        "contact_email")},
         }
+
+
+def rounded(value: float) -> float:
+    """A score as the API, the command line and the report show it: 4 decimals, never
+    ``-0.0``."""
+    return round(float(value), 4) + 0.0
+
+
+def rounded_parts(parts: dict[str, float]) -> dict[str, float]:
+    """Every score part, in the engine's order, as :func:`rounded`."""
+    return {key: rounded(value) for key, value in parts.items()}
 
 
 COMPLEMENTARY_KINDS = {

@@ -25,7 +25,7 @@ from matcher import __version__
 from matcher.engine import Matcher
 from matcher.errors import Issue, SolirisError, ValidationError
 from matcher.index import Index
-from matcher.ranking import Match
+from matcher.ranking import Match, rounded, rounded_parts
 from matcher.reasons import LANGS
 from matcher.report import render_html
 from matcher.report.clusters import Clustering, cluster_actors
@@ -36,8 +36,6 @@ from matcher.report.output import (
     ActorLines,
     PairsCsv,
     ReportFiles,
-    number,
-    rounded_parts,
     write_json,
 )
 from matcher.report.overview import overview
@@ -149,7 +147,7 @@ def _stream_actors(matcher: Matcher, index: Index, top: int, lang: str,
             pairs.write({"id": profile.id, "name": profile.name}, suggestions)
             actors.write({"id": profile.id, "name": profile.name, "kind": profile.kind,
                           "created_at": created.get(profile.id), "cluster": cluster,
-                          "map": [number(v) for v in layout.coords[row]],
+                          "map": [rounded(v) for v in layout.coords[row]],
                           "suggestions": suggestions})
             if row < html_actors:
                 html_stream.write(render_html.actor(lang, profile, cluster, suggestions))
@@ -211,7 +209,7 @@ class _SuggestionMaker:
             template = Match(match.profile, 0.0, {}, ()).to_dict(self.lang)
             self._templates[match.profile.id] = template
         data = dict(template)
-        data["score"] = number(match.score)
+        data["score"] = rounded(match.score)
         data["parts"] = rounded_parts(match.parts)
         data["reasons"] = [r.render(self.lang) for r in match.reasons]
         return {"rank": rank, **data}
@@ -223,7 +221,7 @@ def _synergy(index: Index, synergy: Synergy, lang: str) -> dict[str, Any]:
     match = synergy.match
     return {"source": source.id, "source_name": source.name, "source_kind": source.kind,
             "target": target.id, "target_name": target.name, "target_kind": target.kind,
-            "score": number(match.score),
+            "score": rounded(match.score),
             "parts": rounded_parts(match.parts),
             "reasons": [r.render(lang) for r in match.reasons], "mutual": synergy.mutual}
 
@@ -269,13 +267,13 @@ def _clusters_json(index: Index, clustering: Clustering) -> dict[str, Any]:
                          "themes": [[t, k] for t, k in c.themes],
                          "countries": [[code, k] for code, k in c.countries],
                          "members_by_kind": members})
-    silhouette = None if clustering.silhouette is None else number(clustering.silhouette)
+    silhouette = None if clustering.silhouette is None else rounded(clustering.silhouette)
     return {"method": clustering.method, "silhouette": silhouette, "clusters": clusters}
 
 
 def _map_json(layout: MapLayout) -> dict[str, Any]:
     return {"method": layout.method,
-            "explained_variance": [number(v) for v in layout.explained],
+            "explained_variance": [rounded(v) for v in layout.explained],
             "note": "each actor's [x, y] is in actors[].map"}
 
 

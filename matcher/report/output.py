@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from matcher.ranking import rounded
 from matcher.report.history import ACTORS_LINE
 
 FILE_NAMES = ("pairs.csv", "report.html", "report.json")  # in the order they are renamed
@@ -80,18 +81,8 @@ class ReportFiles:
         self.cleanup()
 
 
-def number(value: float) -> float:
-    """Scores as the API shows them: 4 decimals, and never ``-0.0``."""
-    return round(float(value), 4) + 0.0
-
-
 def csv_number(value: float) -> str:
-    return f"{number(value):.4f}".replace(".", CSV_DECIMAL)
-
-
-def rounded_parts(parts: Mapping[str, float]) -> dict[str, float]:
-    """Every score part the engine reports, in its order, as :func:`number`."""
-    return {key: number(value) for key, value in parts.items()}
+    return f"{rounded(value):.4f}".replace(".", CSV_DECIMAL)
 
 
 class PairsCsv:
