@@ -43,6 +43,13 @@ _EXTRA_ALIASES: dict[str, str] = {
     "swaziland": "SZ", "macedonia": "MK", "guinee": "GN", "guinea": "GN", "kosovo": "XK",
     "burma": "MM", "birmanie": "MM",
     "guinee conakry": "GN", "guinea conakry": "GN",
+    # Spellings users type in the countries field that the ISO names miss.
+    "d r congo": "CD", "r d c": "CD", "r d congo": "CD", "rdcongo": "CD", "congo drc": "CD",
+    "republic of congo": "CG", "congo brazza": "CG", "burkina": "BF", "centrafrique": "CF",
+    "sud soudan": "SS", "turkey": "TR", "bosnia": "BA", "bosnie": "BA", "macedoine": "MK",
+    "the gambia": "GM", "the netherlands": "NL", "holland": "NL", "czech republic": "CZ",
+    "republique tcheque": "CZ", "cote divoire": "CI", "east timor": "TL",
+    "timor oriental": "TL", "oost timor": "TL", "vatican": "VA",
 }
 
 # Names that are also ordinary words or first names: accepted in the structured field but not

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
@@ -158,7 +158,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
             continue
         lists[key] = items
     langs = []
-    for lang in lists.get("languages", ()):
+    for lang in _split_if_list(lists.get("languages", ()), language_code):
         code = language_code(lang)
         if code is None:
             bad("languages", f"'{_clip(lang)}' is not an ISO 639-1 code (two letters such as "
@@ -166,7 +166,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         elif code not in langs:
             langs.append(code)
     countries = []
-    for name in lists.get("countries", ()):
+    for name in _split_if_list(lists.get("countries", ()), gazetteer().countries_named):
         codes = gazetteer().countries_named(name)
         if not codes:
             bad("countries", f"'{_clip(name)}' is not a known country (use an ISO 3166-1 "
@@ -280,6 +280,20 @@ def _as_list(value: Any, key: str, bad: Any) -> tuple[str, ...] | None:
         return tuple(items)
     bad(key, f"must be a list of text, got {_type(value)}", value)
     return None
+
+
+def _split_if_list(items: Sequence[str], known: Callable[[str], object]) -> list[str]:
+    """Items with "fr, nl" or "Sénégal / Mali" split in two when the whole is unknown and
+    every part is known; a name with a comma of its own ("Congo, Democratic Republic of the")
+    stays whole."""
+    out: list[str] = []
+    for item in items:
+        parts = [part for part in re.split(r"\s*[,/]\s*", item) if part]
+        if len(parts) > 1 and not known(item) and all(known(part) for part in parts):
+            out.extend(parts)
+        else:
+            out.append(item)
+    return out
 
 
 def _is_text(value: str) -> bool:

@@ -21,6 +21,16 @@ def test_country_codes_from_names_in_three_languages():
     assert g.country_code("Atlantis") is None
 
 
+def test_country_spellings_users_type_beyond_the_iso_names():
+    g = gazetteer()
+    expected = {"R.D.C.": "CD", "D.R. Congo": "CD", "Republic of Congo": "CG",
+                "Congo-Brazza": "CG", "Burkina": "BF", "Centrafrique": "CF",
+                "Sud-Soudan": "SS", "Turkey": "TR", "Bosnië": "BA", "Macédoine": "MK",
+                "Holland": "NL", "Côte dIvoire": "CI"}
+    assert {name: g.country_code(name) for name in expected} == expected
+    assert g.country_code("Europe") is None  # a continent is not a partner country
+
+
 def test_detects_towns_and_countries_in_free_text():
     found = gazetteer().detect("Wij steunen een project in Kintambo en werken ook in Marokko.")
     assert [(m.country, m.label, m.is_town) for m in found] == [

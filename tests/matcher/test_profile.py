@@ -108,6 +108,16 @@ def test_countries_field_accepts_regions_and_towns():
     assert profile.countries == ("ML", "BF", "NE", "MR", "TD", "SN", "CD")
 
 
+def test_comma_separated_countries_and_languages_are_split_when_each_part_is_known():
+    profile = validate_record({**VALID, "countries": "Sénégal, Mali", "languages": ["fr/nl"]})
+    assert profile.countries == ("SN", "ML")
+    assert profile.languages == ("fr", "nl")
+    whole = validate_record({**VALID, "countries": ["Congo, Democratic Republic of the"]})
+    assert whole.countries == ("CD",)
+    issues = issues_of({**VALID, "countries": ["Sénégal, Atlantis"]})
+    assert issues[0].field == "countries" and "Sénégal, Atlantis" in issues[0].message
+
+
 @pytest.mark.parametrize("actor_id", ["ngo-eau", "ngo_eau_vive", "NGO.12", "x", "a1"])
 def test_slug_ids_as_tools_make_them(actor_id):
     assert validate_record({**VALID, "id": actor_id}).id == actor_id
