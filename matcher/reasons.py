@@ -13,9 +13,9 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "nl": "Gedeeld partnerland: {places}",
     },
     "shared_town": {
-        "en": "Same partner town: {places}",
-        "fr": "Même localité partenaire : {places}",
-        "nl": "Zelfde partnerplaats: {places}",
+        "en": "Same partner town or region: {places}",
+        "fr": "Même localité ou région partenaire : {places}",
+        "nl": "Zelfde partnerplaats of -regio: {places}",
     },
     "passage": {
         "en": "Its profile says: “{text}”",

@@ -266,7 +266,7 @@ class MatchResponse(BaseModel):
             "kind_label": "commune", "score": 0.7942,
             "parts": {"semantic": 0.5706, "geography": 0.2, "complementarity": 0.0236,
                       "diversity": 0.0},
-            "reasons": ["Même localité partenaire : Kinshasa",
+            "reasons": ["Même localité ou région partenaire : Kinshasa",
                         "Pays partenaire commun : République démocratique du Congo"],
             "countries": ["CD"], "themes": ["eau potable", "jumelage"], "languages": ["fr"],
             "commune": "Uccle", "website": "https://example.org/commune-uccle"}]}]})

@@ -72,7 +72,7 @@ def test_table_output_is_readable(run, profiles_file):
     code, out, _ = run("match", "Eau potable à Kintambo", "--top", "2", "--lang", "fr")
     assert code == 0
     assert out.lstrip().startswith("1.") and "Commune d'Uccle" in out
-    assert "Même localité partenaire : Kintambo" in out
+    assert "Même localité ou région partenaire : Kintambo" in out
 
 
 def test_one_bad_row_imports_nothing(run, profiles_file, tmp_path):
