@@ -305,4 +305,5 @@ def test_a_region_query_finds_an_actor_named_by_its_town(index, encoder):
     assert by_id["a20"].parts["geography"] == pytest.approx(weights.geography)
     assert by_id["a21"].parts["geography"] == pytest.approx(
         weights.geography * (1 - weights.town_share))
-    assert any(r.render("en") == "Same partner town or region: Nord-Kivu" for r in by_id["a20"].reasons)
+    assert any(r.render("en") == "Same partner town or region: Nord-Kivu"
+               for r in by_id["a20"].reasons)
