@@ -299,7 +299,8 @@ def _print_matches(results: list[Match], lang: str) -> None:
         p = match.profile
         print(f"{rank:>2}. {match.score:.3f}  {p.name}  [{kind_label(p.kind, lang)}; {p.id}]"
               [:width])
-        parts = "  ".join(f"{k} {v:+.2f}" for k, v in match.parts.items())
+        # Parts that are zero at this precision (no requested kind, nobody lowered) are noise.
+        parts = "  ".join(f"{k} {v:+.2f}" for k, v in match.parts.items() if round(v, 2))
         print(f"      {parts}")
         for reason in match.reasons:
             for i, line in enumerate(textwrap.wrap(reason.render(lang), width - 10)):

@@ -336,10 +336,11 @@ def _passage_scores(index: Index, query: Query, rows: np.ndarray) -> tuple[np.nd
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     best_per_query = np.maximum.reduceat(sims, offsets, axis=1)  # (k, len(rows))
     score = best_per_query.mean(axis=0)
-    # Reason: the actor passage closest to any part of the query, preferring descriptive ones.
+    # Reason: the sentence of the actor's description closest to any part of the query (its
+    # offers and needs are quoted by the complementarity reason; the name says nothing new).
     closest = sims.max(axis=0)
     fields = index.passage_fields[positions]
-    closest = np.where(fields == "name", closest - 1.0, closest)
+    closest = np.where(fields == "description", closest, closest - 10.0)
     best = np.empty(len(rows), dtype=np.int64)
     for i, (offset, length) in enumerate(zip(offsets, lengths, strict=True)):
         best[i] = positions[offset + int(np.argmax(closest[offset:offset + length]))]
@@ -423,7 +424,7 @@ def _reasons(index: Index, query: Query, row: int, passage: int,
         names = {f"places_{lang}": ", ".join(gazetteer().name(c, lang) for c in shared)
                  for lang in ("en", "fr", "nl")}
         reasons.append(Reason("shared_country", {"places": names["places_en"], **names}))
-    if index.passage_fields[passage] not in ("name", "offers") or comp_reason is None:
+    if index.passage_fields[passage] == "description":
         reasons.append(Reason("passage", {"text": quote(index.passage_texts[passage])}))
     if comp_reason == "offers_for_need" and profile.offers:
         reasons.append(Reason(comp_reason, {"text": quote(profile.offers, 140)}))

@@ -307,3 +307,12 @@ def test_a_region_query_finds_an_actor_named_by_its_town(index, encoder):
         weights.geography * (1 - weights.town_share))
     assert any(r.render("en") == "Same partner town or region: Nord-Kivu"
                for r in by_id["a20"].reasons)
+
+
+def test_the_quoted_sentence_comes_from_the_description(index, encoder):
+    # Actor 4's needs repeat the query word for word; the complementarity reason quotes them,
+    # the passage reason quotes its description.
+    query = text_query(encoder, "civil registration expertise")
+    by_id = {m.profile.id: m for m in rank(index, query, top=len(PROFILES))}
+    quoted = [r.params["text"] for r in by_id["a4"].reasons if r.code == "passage"]
+    assert quoted and all(q in PROFILES[4].description for q in quoted)
