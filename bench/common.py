@@ -36,6 +36,8 @@ HELD_OUT_SETS = {
     "held-out-2": (SAMPLE, ROOT / "data" / "eval" / "blind2.jsonl"),
     "third-registry": (ROOT / "data" / "eval" / "alt2" / "actors.jsonl",
                        ROOT / "data" / "eval" / "alt2" / "cases.jsonl"),
+    "fourth-registry": (ROOT / "data" / "eval" / "alt3" / "actors.jsonl",
+                        ROOT / "data" / "eval" / "alt3" / "cases.jsonl"),
 }
 
 

@@ -31,6 +31,7 @@ def test_the_same_theme_in_three_languages(text: str) -> None:
     ("qui maîtrise le cadre légal de l'état civil", "association_admin"),
     ("en République démocratique du Congo", "peace"),
     ("des femmes en milieu rural", "climate"),
+    ("integrated water resource management", "migration"),
 ])
 def test_look_alike_words_name_no_concept(text: str, concept: str) -> None:
     assert concept not in keys(text)
