@@ -38,6 +38,8 @@ HELD_OUT_SETS = {
                        ROOT / "data" / "eval" / "alt2" / "cases.jsonl"),
     "fourth-registry": (ROOT / "data" / "eval" / "alt3" / "actors.jsonl",
                         ROOT / "data" / "eval" / "alt3" / "cases.jsonl"),
+    "fifth-registry": (ROOT / "data" / "eval" / "alt4" / "actors.jsonl",
+                       ROOT / "data" / "eval" / "alt4" / "cases.jsonl"),
 }
 
 
