@@ -50,6 +50,12 @@ _EXTRA_ALIASES: dict[str, str] = {
     "the gambia": "GM", "the netherlands": "NL", "holland": "NL", "czech republic": "CZ",
     "republique tcheque": "CZ", "cote divoire": "CI", "east timor": "TL",
     "timor oriental": "TL", "oost timor": "TL", "vatican": "VA",
+    # ISO-style inverted names and a few more spellings seen in registries.
+    "congo the democratic republic of the": "CD", "congo democratic republic of the": "CD",
+    "congo republic of the": "CG", "congo republic of": "CG", "gambia the": "GM",
+    "bahamas the": "BS", "palestine territoires": "PS", "etat de palestine": "PS",
+    "state of palestine": "PS", "staat palestina": "PS", "somaliland": "SO",
+    "ruanda": "RW", "sao tome": "ST", "sao tome et principe": "ST",
 }
 
 # Names that are also ordinary words or first names: accepted in the structured field but not
