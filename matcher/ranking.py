@@ -17,6 +17,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``complementarity``: how well the actor's ``offers`` answer the query's needs (the initiative
   text itself, or each of a registered actor's ``needs`` passages: the best-answered need
   counts) and its ``needs`` match what the query offers.
+- ``kind``: the candidate is of a kind the query asks for ("nous cherchons une commune"), or,
+  for a registered actor, the candidate's own needs ask for an actor of that actor's kind.
 - ``peer`` (zero or negative): for partners of a registered actor, a candidate of the same kind
   (another commune for a commune) is lowered: partners play another role.
 - ``diversity`` (zero or negative): a greedy maximal-marginal-relevance pass lowers candidates that
@@ -60,6 +62,10 @@ class Weights:
     # (including three written blind) a candidate of the actor's own kind was relevant ten
     # times less often than another, so a peer is lowered (text queries are not).
     peer: float = 0.15
+    # A candidate whose own needs ask for an actor of the requester's kind ("we look for a
+    # commune") wants this partnership too. In five of the six development sets such
+    # candidates were relevant to a registered actor 2.2-3.6 times as often as others.
+    sought_kind: float = 0.04
     local: float = 0.05
     look_alike: float = 0.08
     same_kind: float = 0.02
@@ -289,12 +295,15 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
     peer = (index.kind_codes[rows] == kind_code(query.kind) if query.from_profile and query.kind
             else np.zeros(len(rows), dtype=bool))
+    sought = np.array([bool(query.from_profile and query.kind
+                            and query.kind in index.kinds_sought(int(r))) for r in rows])
     local = np.array([1.0 if query.places.brussels & index.places[r].brussels else 0.0
                       for r in rows])
     relevance = (weights.semantic * semantic + weights.lexical * lexical[rows]
                  + weights.themes * themes[rows]
                  + geography_weight * geography + comp_weight * comp
-                 + weights.requested_kind * wanted + weights.local * local
+                 + weights.requested_kind * wanted + weights.sought_kind * sought
+                 + weights.local * local
                  - weights.peer * peer)
     order, penalties = _diversify(index, rows, relevance, top, weights)
 
@@ -307,7 +316,8 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                  "themes": float(weights.themes * themes[row]),
                  "geography": float(geography_weight * geography[pos]),
                  "complementarity": float(comp_weight * comp[pos]),
-                 "kind": float(weights.requested_kind * wanted[pos]),
+                 "kind": float(weights.requested_kind * wanted[pos]
+                               + weights.sought_kind * sought[pos]),
                  "local": float(weights.local * local[pos]),
                  # ``or 0.0``: no "-0.0" in the output when nothing is lowered
                  "peer": -float(weights.peer * peer[pos]) or 0.0,
@@ -315,6 +325,8 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         reasons = _reasons(index, query, row, int(best_passage[pos]), comp_reason[pos], values)
         if wanted[pos]:
             reasons.append(Reason("requested_kind", {"kind": profile.kind}))
+        if sought[pos]:
+            reasons.append(Reason("seeks_your_kind", {"kind": str(query.kind)}))
         if local[pos]:
             shared = sorted(query.places.brussels & index.places[row].brussels)
             reasons.append(Reason("same_brussels_commune", {"places": ", ".join(shared)}))

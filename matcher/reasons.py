@@ -52,6 +52,11 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Type d'acteur demandé : {kind}",
         "nl": "Gevraagd type actor: {kind}",
     },
+    "seeks_your_kind": {
+        "en": "Looks for a partner of your kind: {kind}",
+        "fr": "Recherche un partenaire de votre type : {kind}",
+        "nl": "Zoekt een partner van uw type: {kind}",
+    },
     "same_brussels_commune": {
         "en": "Based in the same Brussels commune: {places}",
         "fr": "Même commune bruxelloise : {places}",

@@ -152,6 +152,34 @@ def test_partners_of_an_actor_play_another_role(index, encoder):
     assert all(m.parts["peer"] == 0 for m in text)
 
 
+def test_a_candidate_that_seeks_the_actors_kind_counts_more(encoder):
+    from matcher.engine import Matcher
+
+    profiles = [*PROFILES,
+                actor(7, "association", "school supplies for Kintambo.", ["CD"],
+                      needs="We look for a commune partner for our school project.")]
+    index = build_index(profiles, encoder)
+    weights = Weights()
+
+    def partners(actor_id):
+        query = Matcher.actor_query(None, index, index.row_of[actor_id])  # type: ignore[arg-type]
+        return {m.profile.id: m for m in rank(index, query, Filters(
+            exclude=frozenset({actor_id})), top=7, weights=weights)}
+
+    for_commune = partners("a3")["a7"]
+    assert for_commune.parts["kind"] == pytest.approx(weights.sought_kind)
+    assert "Looks for a partner of your kind: commune" in [
+        r.render("en") for r in for_commune.reasons]
+    assert "Zoekt een partner van uw type: gemeente" in [
+        r.render("nl") for r in for_commune.reasons]
+    for_ngo = partners("a0")["a7"]  # an NGO is not what it asks for
+    assert for_ngo.parts["kind"] == 0
+    assert all(r.code != "seeks_your_kind" for r in for_ngo.reasons)
+    # A text query has no kind of its own: nobody is lifted.
+    text = rank(index, text_query(encoder, "school supplies for Kintambo"), top=8)
+    assert all(m.parts["kind"] == 0 for m in text)
+
+
 def test_complementary_offers_and_needs(index):
     from matcher.engine import Matcher
 
