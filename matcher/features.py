@@ -22,7 +22,7 @@ from matcher.store import profile_hash
 from matcher.themes import thesaurus
 
 #: Bump when the detection logic changes in a way the resource files do not show.
-FEATURES_LOGIC_VERSION = 1
+FEATURES_LOGIC_VERSION = 2
 _RESOURCES = ("countries.csv", "demonyms.csv", "places.csv", "brussels_communes.csv",
               "world_towns.csv.gz", "themes.csv")
 
@@ -81,17 +81,20 @@ def profile_concepts(profile: ActorProfile) -> frozenset[int]:
 
 @dataclass(frozen=True)
 class TextFeatures:
-    """The places and thesaurus themes named by one profile."""
+    """The places and thesaurus themes named by one profile, and the themes its ``offers``
+    name on their own (what it can give, not only what it works on)."""
 
     places: Places
     concepts: frozenset[int]
+    offer_concepts: frozenset[int] = frozenset()
 
     def to_json(self) -> str:
         themes = thesaurus()
         return json.dumps({
             "countries": sorted(self.places.countries), "towns": sorted(self.places.towns),
             "brussels": sorted(self.places.brussels),
-            "concepts": sorted(themes.concepts[i].key for i in self.concepts)},
+            "concepts": sorted(themes.concepts[i].key for i in self.concepts),
+            "offer_concepts": sorted(themes.concepts[i].key for i in self.offer_concepts)},
             separators=(",", ":"))
 
     @staticmethod
@@ -101,7 +104,8 @@ class TextFeatures:
         return TextFeatures(
             Places(frozenset(data["countries"]), frozenset(data["towns"]),
                    frozenset(data["brussels"])),
-            frozenset(keys[k] for k in data["concepts"] if k in keys))
+            frozenset(keys[k] for k in data["concepts"] if k in keys),
+            frozenset(keys[k] for k in data["offer_concepts"] if k in keys))
 
 
 class FeatureCache(Protocol):
@@ -112,7 +116,8 @@ class FeatureCache(Protocol):
 
 def profile_features(profile: ActorProfile) -> TextFeatures:
     """Compute one profile's places and themes."""
-    return TextFeatures(profile_places(profile), profile_concepts(profile))
+    return TextFeatures(profile_places(profile), profile_concepts(profile),
+                        thesaurus().find(profile.offers))
 
 
 def text_features(profiles: Sequence[ActorProfile], cache: FeatureCache | None = None,

@@ -9,7 +9,8 @@ Arrays, not objects, so that a query over 100,000 actors is a few matrix product
 - ``offer_vectors`` / ``need_vectors`` (n, d) float16 with presence masks, for complementarity;
 - ``country_rows``: partner country -> rows of the actors that work there (structured field plus
   places named in their texts);
-- ``concepts`` (n, c) bool: the thesaurus themes each actor's texts name (``matcher.themes``);
+- ``concepts`` (n, c) bool: the thesaurus themes each actor's texts name (``matcher.themes``),
+  and ``offer_concepts`` those its ``offers`` name;
 - ``first_pass`` (large registries only): ``profile_vectors`` projected on their main
   directions, so that the pass over everybody reads a quarter of the memory (see
   :class:`FirstPass`).
@@ -87,6 +88,7 @@ class Index:
     kind_codes: np.ndarray
     places: list[Places]
     concepts: np.ndarray
+    offer_concepts: np.ndarray
     term_counts: sparse.csr_matrix
     country_rows: dict[str, np.ndarray] = field(default_factory=dict)
     row_of: dict[str, int] = field(default_factory=dict)
@@ -183,6 +185,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
     starts = [0]
     places: list[Places] = []
     concepts = np.zeros((len(profiles), len(thesaurus())), dtype=bool)
+    offer_concepts = np.zeros_like(concepts)
     for row in range(len(profiles)):
         old = int(reuse[row])
         if old >= 0:
@@ -192,6 +195,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
             fields.extend(previous.passage_fields[a:b].tolist())
             places.append(previous.places[old])
             concepts[row] = previous.concepts[old]
+            offer_concepts[row] = previous.offer_concepts[old]
         else:
             i = fresh_position[row]
             a, b = fresh_start[i], fresh_start[i + 1]
@@ -200,6 +204,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
             fields.extend(fresh_fields[a:b])
             places.append(fresh_features[i].places)
             concepts[row, list(fresh_features[i].concepts)] = True
+            offer_concepts[row, list(fresh_features[i].offer_concepts)] = True
         starts.append(len(texts))
     passage_vectors = (np.vstack(blocks) if blocks
                        else np.zeros((0, dim), dtype=np.float16))
@@ -231,6 +236,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
         kind_codes=np.asarray([kind_code(p.kind) for p in profiles], dtype=np.int8),
         places=places,
         concepts=concepts,
+        offer_concepts=offer_concepts,
         term_counts=_term_counts(profiles, reuse, previous),
     )
 

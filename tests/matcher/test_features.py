@@ -16,7 +16,8 @@ PROFILES = [
                      "description": "Partenariat avec Kintambo pour l'état civil et l'eau.",
                      "countries": ["RDC"]}),
     validate_record({"id": "rif", "name": "Groene Rif", "kind": "ngo",
-                     "description": "Afvalsortering in Imzouren, bij Al Hoceima."}),
+                     "description": "Afvalsortering in Imzouren, bij Al Hoceima.",
+                     "offers": "Opleiding over compost voor gemeentediensten."}),
 ]
 
 
@@ -27,6 +28,9 @@ def test_features_round_trip_through_json() -> None:
     uccle = profile_features(PROFILES[0])
     assert uccle.places.countries == {"CD"} and "Kintambo" in uccle.places.towns
     assert uccle.places.brussels == {"Uccle"}
+    assert uccle.offer_concepts == frozenset()  # no offers
+    rif = profile_features(PROFILES[1])
+    assert rif.offer_concepts and rif.offer_concepts <= rif.concepts
 
 
 def test_a_new_process_reads_features_from_the_registry(tmp_path: Path,

@@ -180,6 +180,33 @@ def test_a_candidate_that_seeks_the_actors_kind_counts_more(encoder):
     assert all(m.parts["kind"] == 0 for m in text)
 
 
+def test_a_text_query_counts_its_themes_in_a_candidates_offers(encoder):
+    # Same description, same theme in the profile; only one of the two offers it.
+    profiles = [actor(0, "expert", "trainer for municipal staff. gender and budgets.",
+                      offers="gender training for municipal staff"),
+                actor(1, "expert", "trainer for municipal staff. gender and budgets.",
+                      offers="translation of documents")]
+    index = build_index(profiles, encoder)
+    weights = Weights()
+    query = text_query(encoder, "Nous cherchons une formation sur le genre.")
+    assert query.concepts
+    by_id = {m.profile.id: m for m in rank(index, query, top=2, weights=weights)}
+    without = {m.profile.id: m for m in rank(index, query, top=2,
+                                             weights=Weights(offered_themes=0.0))}
+    assert by_id["a0"].parts["complementarity"] == pytest.approx(
+        without["a0"].parts["complementarity"] + weights.offered_themes)
+    assert by_id["a1"].parts["complementarity"] == without["a1"].parts["complementarity"]
+    assert by_id["a0"].parts["themes"] == by_id["a1"].parts["themes"]
+    assert any(r.code == "offers_for_need" for r in by_id["a0"].reasons)
+    # A registered actor's partners do not use it (measured neutral there).
+    from matcher.engine import Matcher
+
+    partners = rank(index, Matcher.actor_query(None, index, 1),  # type: ignore[arg-type]
+                    Filters(exclude=frozenset({"a1"})), top=1, weights=Weights(
+                        offered_themes=10.0))
+    assert partners[0].parts["complementarity"] < 1.0
+
+
 def test_complementary_offers_and_needs(index):
     from matcher.engine import Matcher
 
