@@ -22,7 +22,7 @@ from matcher.store import profile_hash
 from matcher.themes import thesaurus
 
 #: Bump when the detection logic changes in a way the resource files do not show.
-FEATURES_LOGIC_VERSION = 2
+FEATURES_LOGIC_VERSION = 3
 _RESOURCES = ("countries.csv", "demonyms.csv", "places.csv", "brussels_communes.csv",
               "world_towns.csv.gz", "themes.csv")
 
@@ -73,19 +73,26 @@ def profile_places(profile: ActorProfile) -> Places:
 
 
 
-def profile_concepts(profile: ActorProfile) -> frozenset[int]:
-    """Thesaurus concepts named anywhere in the profile."""
+def profile_concepts(profile: ActorProfile, *, needs: bool = True) -> frozenset[int]:
+    """Thesaurus concepts named anywhere in the profile (but its ``needs`` when ``needs`` is
+    false)."""
     return thesaurus().find(" ".join([profile.name, profile.description, " ".join(
-        profile.themes), profile.offers, profile.needs]))
+        profile.themes), profile.offers, profile.needs if needs else ""]))
+
+
+#: The theme sets of :class:`TextFeatures`, in the order of its fields.
+CONCEPT_SETS = ("concepts", "work_concepts", "offer_concepts")
 
 
 @dataclass(frozen=True)
 class TextFeatures:
-    """The places and thesaurus themes named by one profile, and the themes its ``offers``
-    name on their own (what it can give, not only what it works on)."""
+    """The places and thesaurus themes named by one profile: ``concepts`` anywhere,
+    ``work_concepts`` by what it is and does (all but its ``needs``: a theme it only looks for
+    is not one it works on) and ``offer_concepts`` by its ``offers`` (what it can give)."""
 
     places: Places
     concepts: frozenset[int]
+    work_concepts: frozenset[int] = frozenset()
     offer_concepts: frozenset[int] = frozenset()
 
     def to_json(self) -> str:
@@ -93,8 +100,8 @@ class TextFeatures:
         return json.dumps({
             "countries": sorted(self.places.countries), "towns": sorted(self.places.towns),
             "brussels": sorted(self.places.brussels),
-            "concepts": sorted(themes.concepts[i].key for i in self.concepts),
-            "offer_concepts": sorted(themes.concepts[i].key for i in self.offer_concepts)},
+            **{name: sorted(themes.concepts[i].key for i in getattr(self, name))
+               for name in CONCEPT_SETS}},
             separators=(",", ":"))
 
     @staticmethod
@@ -104,8 +111,7 @@ class TextFeatures:
         return TextFeatures(
             Places(frozenset(data["countries"]), frozenset(data["towns"]),
                    frozenset(data["brussels"])),
-            frozenset(keys[k] for k in data["concepts"] if k in keys),
-            frozenset(keys[k] for k in data["offer_concepts"] if k in keys))
+            *(frozenset(keys[k] for k in data[name] if k in keys) for name in CONCEPT_SETS))
 
 
 class FeatureCache(Protocol):
@@ -117,7 +123,7 @@ class FeatureCache(Protocol):
 def profile_features(profile: ActorProfile) -> TextFeatures:
     """Compute one profile's places and themes."""
     return TextFeatures(profile_places(profile), profile_concepts(profile),
-                        thesaurus().find(profile.offers))
+                        profile_concepts(profile, needs=False), thesaurus().find(profile.offers))
 
 
 def text_features(profiles: Sequence[ActorProfile], cache: FeatureCache | None = None,

@@ -9,8 +9,9 @@ Arrays, not objects, so that a query over 100,000 actors is a few matrix product
 - ``offer_vectors`` / ``need_vectors`` (n, d) float16 with presence masks, for complementarity;
 - ``country_rows``: partner country -> rows of the actors that work there (structured field plus
   places named in their texts);
-- ``concepts`` (n, c) bool: the thesaurus themes each actor's texts name (``matcher.themes``),
-  and ``offer_concepts`` those its ``offers`` name;
+- ``concepts`` (n, c) bool: the thesaurus themes each actor's texts name (``matcher.themes``);
+  ``work_concepts`` those named outside its ``needs``, ``offer_concepts`` those its ``offers``
+  name;
 - ``first_pass`` (large registries only): ``profile_vectors`` projected on their main
   directions, so that the pass over everybody reads a quarter of the memory (see
   :class:`FirstPass`).
@@ -25,7 +26,7 @@ import numpy as np
 from scipy import sparse
 
 from matcher.encoders import CachedEncoder, normalise_rows
-from matcher.features import FeatureCache, Places, text_features
+from matcher.features import CONCEPT_SETS, FeatureCache, Places, text_features
 from matcher.intent import requested_kinds
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
@@ -88,6 +89,7 @@ class Index:
     kind_codes: np.ndarray
     places: list[Places]
     concepts: np.ndarray
+    work_concepts: np.ndarray
     offer_concepts: np.ndarray
     term_counts: sparse.csr_matrix
     country_rows: dict[str, np.ndarray] = field(default_factory=dict)
@@ -184,8 +186,8 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
     fields: list[str] = []
     starts = [0]
     places: list[Places] = []
-    concepts = np.zeros((len(profiles), len(thesaurus())), dtype=bool)
-    offer_concepts = np.zeros_like(concepts)
+    concepts = {name: np.zeros((len(profiles), len(thesaurus())), dtype=bool)
+                for name in CONCEPT_SETS}
     for row in range(len(profiles)):
         old = int(reuse[row])
         if old >= 0:
@@ -194,8 +196,8 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
             texts.extend(previous.passage_texts[a:b])
             fields.extend(previous.passage_fields[a:b].tolist())
             places.append(previous.places[old])
-            concepts[row] = previous.concepts[old]
-            offer_concepts[row] = previous.offer_concepts[old]
+            for name, matrix in concepts.items():
+                matrix[row] = getattr(previous, name)[old]
         else:
             i = fresh_position[row]
             a, b = fresh_start[i], fresh_start[i + 1]
@@ -203,8 +205,8 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
             texts.extend(fresh_texts[a:b])
             fields.extend(fresh_fields[a:b])
             places.append(fresh_features[i].places)
-            concepts[row, list(fresh_features[i].concepts)] = True
-            offer_concepts[row, list(fresh_features[i].offer_concepts)] = True
+            for name, matrix in concepts.items():
+                matrix[row, list(getattr(fresh_features[i], name))] = True
         starts.append(len(texts))
     passage_vectors = (np.vstack(blocks) if blocks
                        else np.zeros((0, dim), dtype=np.float16))
@@ -235,8 +237,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
         has_need=np.linalg.norm(need_vectors, axis=1) > 0,
         kind_codes=np.asarray([kind_code(p.kind) for p in profiles], dtype=np.int8),
         places=places,
-        concepts=concepts,
-        offer_concepts=offer_concepts,
+        **concepts,
         term_counts=_term_counts(profiles, reuse, previous),
     )
 

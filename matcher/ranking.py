@@ -9,7 +9,8 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``lexical``: TF-IDF cosine on hashed words, calibrated like ``semantic``: exact rare words
   (names, programmes, towns) that sentence vectors blur.
 - ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
-  weighted by rarity) that the actor's texts also name.
+  weighted by rarity) that the actor's texts also name (for an initiative text, outside the
+  actor's ``needs``: a theme it only looks for is not one it works on).
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
   for the same partner town, less for the same city or province only (countries and towns come
   from structured fields and free text); halved when an initiative text asks for a service
@@ -277,7 +278,9 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
         first_z = (coarse - mean) / std
     countries = country_overlap(index, query.places.countries)
-    themes = theme_overlap(index, query.concepts)
+    # An initiative text asks for a theme: an actor that only needs it too is no answer.
+    themes = theme_overlap(index, query.concepts,
+                           None if query.from_profile else index.work_concepts)
     lexical = lexical_scores(index, query)
     mask = allowed_rows(index, filters)
     if not mask.any():
@@ -460,7 +463,8 @@ def _reasons(index: Index, query: Query, row: int, passage: int,
         reasons.append(Reason(comp_reason, {"text": quote(profile.needs, 140)}))
     elif comp_reason == "answers_need":
         reasons.append(Reason(comp_reason))
-    shared_concepts = sorted(query.concepts & set(np.flatnonzero(index.concepts[row]).tolist()))
+    named = index.concepts if query.from_profile else index.work_concepts
+    shared_concepts = sorted(query.concepts & set(np.flatnonzero(named[row]).tolist()))
     if shared_concepts:
         labels = {f"themes_{lang}": ", ".join(thesaurus().label(c, lang) for c in shared_concepts)
                   for lang in ("en", "fr", "nl")}

@@ -30,7 +30,7 @@ def test_features_round_trip_through_json() -> None:
     assert uccle.places.brussels == {"Uccle"}
     assert uccle.offer_concepts == frozenset()  # no offers
     rif = profile_features(PROFILES[1])
-    assert rif.offer_concepts and rif.offer_concepts <= rif.concepts
+    assert rif.offer_concepts and rif.offer_concepts <= rif.work_concepts <= rif.concepts
 
 
 def test_a_new_process_reads_features_from_the_registry(tmp_path: Path,

@@ -207,6 +207,24 @@ def test_a_text_query_counts_its_themes_in_a_candidates_offers(encoder):
     assert partners[0].parts["complementarity"] < 1.0
 
 
+def test_a_theme_an_actor_only_needs_is_not_a_shared_theme_for_a_text(encoder):
+    profiles = [actor(0, "association", "youth centre in Anderlecht.",
+                      needs="a gender training for our staff"),
+                actor(1, "expert", "youth centre trainer. gender equality.")]
+    index = build_index(profiles, encoder)
+    query = text_query(encoder, "Nous cherchons une formation sur le genre.")
+    by_id = {m.profile.id: m for m in rank(index, query, top=2)}
+    assert by_id["a0"].parts["themes"] == 0
+    assert all(r.code != "shared_themes" for r in by_id["a0"].reasons)
+    assert by_id["a1"].parts["themes"] == pytest.approx(Weights().themes)
+    # For a registered actor's partners, a theme the candidate needs still meets it.
+    from matcher.engine import Matcher
+
+    partners = rank(index, Matcher.actor_query(None, index, 1),  # type: ignore[arg-type]
+                    Filters(exclude=frozenset({"a1"})), top=1)
+    assert partners[0].parts["themes"] > 0
+
+
 def test_complementary_offers_and_needs(index):
     from matcher.engine import Matcher
 
