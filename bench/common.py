@@ -40,6 +40,8 @@ HELD_OUT_SETS = {
                         ROOT / "data" / "eval" / "alt3" / "cases.jsonl"),
     "fifth-registry": (ROOT / "data" / "eval" / "alt4" / "actors.jsonl",
                        ROOT / "data" / "eval" / "alt4" / "cases.jsonl"),
+    "sixth-registry": (ROOT / "data" / "eval" / "alt5" / "actors.jsonl",
+                       ROOT / "data" / "eval" / "alt5" / "cases.jsonl"),
 }
 
 

@@ -19,7 +19,25 @@ def test_the_same_theme_in_three_languages(text: str) -> None:
     assert "water" in keys(text)
 
 
+# English and French names of the same OECD-DAC sectors (IATI code lists) name the same
+# theme; the Dutch equivalents too.
+@pytest.mark.parametrize("texts, concept", [
+    (("Malaria control", "Lutte contre le paludisme", "medische apparatuur"), "health"),
+    (("Livestock", "Bétail", "bijenteelt"), "agriculture"),
+    (("Human rights", "Droits de la personne", "mensenrechten"), "peace"),
+    (("Education in emergencies", "Éducation dans les situations d'urgence",
+      "noodsituaties"), "humanitarian"),
+    (("Energy policy", "Politique énergétique", "elektrificatie"), "climate"),
+    (("Early childhood education", "Éducation de la petite enfance", "kleuters"), "children"),
+    (("asylum seekers", "demandeurs d'asile", "asielzoekers"), "migration"),
+    (("Cottage industries and handicraft", "Artisanat", "ambachtelijke producten"), "economy"),
+])
+def test_the_same_sector_in_three_languages(texts: tuple[str, ...], concept: str) -> None:
+    assert all(concept in keys(text) for text in texts), [keys(t) for t in texts]
+
+
 @pytest.mark.parametrize("text, concept", [
+    ("L'émergence de nouvelles associations", "humanitarian"),  # emergence, not emergency
     ("La commune de Watermael-Boitsfort", "water"),  # a commune, not water
     ("Projecten in mijn geboortestad in Congo", "civil_registration"),  # birthplace
     ("la coopération internationale des communes", "processing"),  # cooperation, not co-ops
