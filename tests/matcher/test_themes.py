@@ -38,6 +38,7 @@ def test_the_same_sector_in_three_languages(texts: tuple[str, ...], concept: str
 
 @pytest.mark.parametrize("text, concept", [
     ("L'émergence de nouvelles associations", "humanitarian"),  # emergence, not emergency
+    ("Syrian refugee families", "violence"),  # refugees, not a refuge (shelter)
     ("La commune de Watermael-Boitsfort", "water"),  # a commune, not water
     ("Projecten in mijn geboortestad in Congo", "civil_registration"),  # birthplace
     ("la coopération internationale des communes", "processing"),  # cooperation, not co-ops
