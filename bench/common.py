@@ -34,6 +34,7 @@ HELD_OUT_SETS = {
     "second-registry": (ROOT / "data" / "eval" / "alt" / "actors.jsonl",
                         ROOT / "data" / "eval" / "alt" / "cases.jsonl"),
     "held-out-2": (SAMPLE, ROOT / "data" / "eval" / "blind2.jsonl"),
+    "held-out-3": (SAMPLE, ROOT / "data" / "eval" / "blind3.jsonl"),
     "third-registry": (ROOT / "data" / "eval" / "alt2" / "actors.jsonl",
                        ROOT / "data" / "eval" / "alt2" / "cases.jsonl"),
     "fourth-registry": (ROOT / "data" / "eval" / "alt3" / "actors.jsonl",

@@ -9,8 +9,7 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``lexical``: TF-IDF cosine on hashed words, calibrated like ``semantic``: exact rare words
   (names, programmes, towns) that sentence vectors blur.
 - ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
-  weighted by rarity) that the actor's texts also name (for an initiative text, outside the
-  actor's ``needs``: a theme it only looks for is not one it works on).
+  weighted by rarity) that the actor's texts also name.
 - ``geography``: share of the query's partner countries the actor also works in, plus a bonus
   for the same partner town, less for the same city or province only (countries and towns come
   from structured fields and free text); halved when an initiative text asks for a service
@@ -19,8 +18,7 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
   text itself, or each of a registered actor's ``needs`` passages: the best-answered need
   counts) and its ``needs`` match what the query offers; for an initiative text, also the
   share of its themes that the actor's ``offers`` name.
-- ``kind``: the candidate is of a kind the query asks for ("nous cherchons une commune"), or,
-  for a registered actor, the candidate's own needs ask for an actor of that actor's kind.
+- ``kind``: the candidate is of a kind the query asks for ("nous cherchons une commune").
 - ``peer`` (zero or negative): for partners of a registered actor, a candidate of the same kind
   (another commune for a commune) is lowered: partners play another role.
 - ``diversity`` (zero or negative): a greedy maximal-marginal-relevance pass lowers candidates that
@@ -71,10 +69,6 @@ class Weights:
     # (including three written blind) a candidate of the actor's own kind was relevant ten
     # times less often than another, so a peer is lowered (text queries are not).
     peer: float = 0.15
-    # A candidate whose own needs ask for an actor of the requester's kind ("we look for a
-    # commune") wants this partnership too. In five of the six development sets such
-    # candidates were relevant to a registered actor 2.2-3.6 times as often as others.
-    sought_kind: float = 0.04
     local: float = 0.05
     look_alike: float = 0.08
     same_kind: float = 0.02
@@ -278,9 +272,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
         first_z = (coarse - mean) / std
     countries = country_overlap(index, query.places.countries)
-    # An initiative text asks for a theme: an actor that only needs it too is no answer.
-    themes = theme_overlap(index, query.concepts,
-                           None if query.from_profile else index.work_concepts)
+    themes = theme_overlap(index, query.concepts)
     lexical = lexical_scores(index, query)
     mask = allowed_rows(index, filters)
     if not mask.any():
@@ -313,15 +305,12 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
     peer = (index.kind_codes[rows] == kind_code(query.kind) if query.from_profile and query.kind
             else np.zeros(len(rows), dtype=bool))
-    sought = np.array([bool(query.from_profile and query.kind
-                            and query.kind in index.kinds_sought(int(r))) for r in rows])
     local = np.array([1.0 if query.places.brussels & index.places[r].brussels else 0.0
                       for r in rows])
     relevance = (weights.semantic * semantic + weights.lexical * lexical[rows]
                  + weights.themes * themes[rows]
                  + geography_weight * geography + complementarity
-                 + weights.requested_kind * wanted + weights.sought_kind * sought
-                 + weights.local * local
+                 + weights.requested_kind * wanted + weights.local * local
                  - weights.peer * peer)
     order, penalties = _diversify(index, rows, relevance, top, weights)
 
@@ -334,8 +323,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
                  "themes": float(weights.themes * themes[row]),
                  "geography": float(geography_weight * geography[pos]),
                  "complementarity": float(complementarity[pos]),
-                 "kind": float(weights.requested_kind * wanted[pos]
-                               + weights.sought_kind * sought[pos]),
+                 "kind": float(weights.requested_kind * wanted[pos]),
                  "local": float(weights.local * local[pos]),
                  # ``or 0.0``: no "-0.0" in the output when nothing is lowered
                  "peer": -float(weights.peer * peer[pos]) or 0.0,
@@ -344,8 +332,9 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         reasons = _reasons(index, query, row, int(best_passage[pos]), reason, values)
         if wanted[pos]:
             reasons.append(Reason("requested_kind", {"kind": profile.kind}))
-        if sought[pos]:
-            reasons.append(Reason("seeks_your_kind", {"kind": str(query.kind)}))
+        if query.from_profile and query.kind and query.kind in index.kinds_sought(row):
+            # Said, not scored: such candidates were not more often relevant on fresh sets.
+            reasons.append(Reason("seeks_your_kind", {"kind": query.kind}))
         if local[pos]:
             shared = sorted(query.places.brussels & index.places[row].brussels)
             reasons.append(Reason("same_brussels_commune", {"places": ", ".join(shared)}))
@@ -463,6 +452,8 @@ def _reasons(index: Index, query: Query, row: int, passage: int,
         reasons.append(Reason(comp_reason, {"text": quote(profile.needs, 140)}))
     elif comp_reason == "answers_need":
         reasons.append(Reason(comp_reason))
+    # For an initiative text, a theme the actor only needs is no shared work (it still counts
+    # in the score: leaving it out measured neutral).
     named = index.concepts if query.from_profile else index.work_concepts
     shared_concepts = sorted(query.concepts & set(np.flatnonzero(named[row]).tolist()))
     if shared_concepts:
