@@ -43,6 +43,8 @@ HELD_OUT_SETS = {
                        ROOT / "data" / "eval" / "alt4" / "cases.jsonl"),
     "sixth-registry": (ROOT / "data" / "eval" / "alt5" / "actors.jsonl",
                        ROOT / "data" / "eval" / "alt5" / "cases.jsonl"),
+    "seventh-registry": (ROOT / "data" / "eval" / "alt6" / "actors.jsonl",
+                         ROOT / "data" / "eval" / "alt6" / "cases.jsonl"),
 }
 
 
