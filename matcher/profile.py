@@ -185,10 +185,16 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         value = record.get(key)
         if value is None or value == "":
             continue
+        if key in ("offers", "needs") and isinstance(value, list | tuple) \
+                and all(isinstance(item, str) for item in value):
+            # Offers and needs are often typed as a list: joined, they read as a typed list.
+            value = "; ".join(item.strip() for item in value if item.strip())
         if not isinstance(value, str):
             bad(key, f"must be text, got {_type(value)}", value)
             continue
         value = value.strip()
+        if not value:
+            continue
         limit = MAX_TEXT_CHARS if key in ("offers", "needs") else MAX_SHORT_CHARS
         if len(value) > limit:
             bad(key, f"is {len(value)} characters long; the limit is {limit}")
@@ -217,13 +223,15 @@ _KIND_SYNONYMS = {
                 "administration communale", "local authority", "pouvoir local", "city",
                 "ville"),
     "advisory_council": ("council", "conseil consultatif", "adviesraad",
-                         "conseil consultatif communal", "gemeentelijke adviesraad"),
+                         "conseil consultatif communal", "gemeentelijke adviesraad", "ccsi",
+                         "conseil consultatif de la solidarite internationale"),
     "ngo": ("ong", "non governmental organisation", "non governmental organization",
             "niet gouvernementele organisatie"),
     "association": ("asbl", "vzw", "vereniging", "non profit", "nonprofit", "npo"),
     "diaspora": ("diaspora organisation", "diaspora organization", "diaspora association",
                  "diaspora group", "diasporavereniging", "diasporaorganisatie",
-                 "association de la diaspora", "organisation de la diaspora"),
+                 "association de la diaspora", "organisation de la diaspora",
+                 "diaspora organisatie", "diaspora vereniging", "diasporagroep"),
     "regional_body": ("region", "regional", "gewest", "regional authority", "public body",
                       "organisme regional", "gewestelijke instelling"),
     "expert": ("consultant", "consultante", "experte", "deskundige", "specialist",

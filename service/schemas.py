@@ -53,7 +53,8 @@ ActorId = Text(80, 1, pattern=ID_PATTERN, description=ID_RULE, examples=["asbl-k
 CountryName = Text(100, 1, description="ISO 3166-1 alpha-2 code (CD, MA, SN...) or the country's "
                    "name in French, Dutch or English", examples=["CD"])
 Theme = Text(MAX_THEME_CHARS, 1)
-LanguageCode = Text(2, 2, pattern=r"^[A-Za-z]{2}$", description="ISO 639-1 code",
+LanguageCode = Text(3, 2, pattern=r"^[A-Za-z]{2,3}$",
+                    description="ISO 639-1 code (ISO 639-2/3 for a language without one: ber)",
                     examples=["fr"])
 ShortText = Text(MAX_SHORT_CHARS)
 LongText = Text(MAX_TEXT_CHARS)

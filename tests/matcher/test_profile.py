@@ -45,6 +45,15 @@ def test_text_over_limit():
     assert issue.field == "description" and "10001" in issue.message and "10000" in issue.message
 
 
+def test_offers_and_needs_typed_as_a_list_are_one_text():
+    profile = validate_record({**VALID, "offers": ["Forages", " formation de réparateurs "],
+                               "needs": ["", "Un partenaire communal"]})
+    assert profile.offers == "Forages; formation de réparateurs"
+    assert profile.needs == "Un partenaire communal"
+    [issue] = issues_of({**VALID, "offers": ["Forages", 3]})
+    assert issue.field == "offers" and "must be text" in issue.message
+
+
 def test_wrong_types_and_unknown_fields_all_reported():
     issues = issues_of({**VALID, "name": 12, "countries": "CD", "themes": [1], "colour": "red"})
     assert {i.field for i in issues} == {"name", "themes", "colour"}
@@ -90,11 +99,15 @@ def test_values_written_by_hand_are_normalised():
                                "website": "www.example.org/about"})
     assert profile.kind == "association"
     assert profile.languages == ("fr", "nl", "en", "ln")
+    # Languages without a two-letter code keep their ISO 639-2/3 code, which re-imports.
+    assert validate_record({**VALID, "languages": ["Tamazight", "Dioula", "ber"]}
+                           ).languages == ("ber", "dyu")
     assert profile.website == "https://www.example.org/about"
     for written, kind in [("NGO", "ngo"), ("ONG", "ngo"), ("gemeente", "commune"),
                           ("Diaspora organisation", "diaspora"),
                           ("conseil consultatif", "advisory_council"),
-                          ("Consultant", "expert"), ("regional-body", "regional_body")]:
+                          ("Consultant", "expert"), ("regional-body", "regional_body"),
+                          ("CCSI", "advisory_council"), ("diaspora-organisatie", "diaspora")]:
         assert validate_record({**VALID, "kind": written}).kind == kind
 
 
