@@ -46,6 +46,8 @@ HELD_OUT_SETS = {
     "seventh-registry": (ROOT / "data" / "eval" / "alt6" / "actors.jsonl",
                          ROOT / "data" / "eval" / "alt6" / "cases.jsonl"),
 }
+#: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
+FRESH_SETS = ("fifth-registry", "sixth-registry", "held-out-3", "seventh-registry")
 
 
 def shared_dir() -> Path:

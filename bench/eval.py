@@ -23,6 +23,7 @@ from typing import Any
 
 from bench.common import (
     CASES,
+    FRESH_SETS,
     HELD_OUT_SETS,
     SAMPLE,
     Progress,
@@ -226,6 +227,7 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
     k = args.k
     model = args.default_model
     rows, encoder_rows = [], []
+    fresh: list[tuple[str, float, float]] = []
     out: dict[str, Any] = {}
     for name, (registry, cases_path) in HELD_OUT_SETS.items():
         profiles = parse_profiles(registry.read_bytes(), "jsonl")
@@ -236,6 +238,8 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
         project = runs[model]
         baseline = run_cases(TfidfBaseline(profiles), cases, k, profiles=profiles)
         p, b = project.groups(), baseline.groups()
+        if name in FRESH_SETS:
+            fresh.append((f"`{_rel(cases_path)}`", p["overall"].ndcg, b["overall"].ndcg))
         cells = [p[g].ndcg if g in p else None
                  for g in ("type:match", "type:suggest", "cross-lingual")]
         rows.append([f"`{_rel(cases_path)}`", f"`{_rel(registry)}`", str(len(profiles)),
@@ -257,6 +261,14 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
                           f"TF-IDF nDCG@{k}", "ratio", f"project R@{k}", f"TF-IDF R@{k}",
                           f"`match` nDCG@{k}", f"`suggest` nDCG@{k}",
                           f"cross-lingual nDCG@{k}"], rows, align="llrrrrrrrrrr"))
+    if fresh:
+        mean_p = sum(p for _, p, _ in fresh) / len(fresh)
+        mean_b = sum(b for _, _, b in fresh) / len(fresh)
+        names = ", ".join(f for f, _, _ in fresh)
+        print(f"\nFresh sets, whose cases no developer has read ({names}): mean nDCG@{k} "
+              f"{mean_p:.3f} for the project, {mean_b:.3f} for TF-IDF "
+              f"({_ratio(mean_p, mean_b)}).")
+        out["fresh_mean"] = {"project": mean_p, "tfidf": mean_b}
     print()
     if len(models) > 1:
         print(f"Encoders on the same sets (the engine with each model, nDCG@{k}):\n")
