@@ -21,6 +21,7 @@ from matcher.features import places_of, profile_concepts, profile_places, text_f
 from matcher.formats import read_profiles
 from matcher.index import Index, build_index, field_means
 from matcher.intent import requested_kinds
+from matcher.language import guess_language
 from matcher.lexical import profile_text, term_counts
 from matcher.places import fold, gazetteer
 from matcher.profile import KINDS, ActorProfile, normalise_kind
@@ -58,7 +59,9 @@ def query_from_text(encoder: Encoder, text: str) -> Query:
         whole, passage_vectors = vectors[0], vectors[1:]
     return Query(vector=whole, passage_vectors=passage_vectors, places=places_of([text]),
                  need_vector=whole, offer_vector=whole, wanted_kinds=requested_kinds(text),
-                 concepts=thesaurus().find(text), term_counts=term_counts([text]))
+                 concepts=thesaurus().find(text), term_counts=term_counts([text]),
+                 language=guess_language(text),
+                 passage_languages=tuple(guess_language(p) for p in passages))
 
 
 def need_rows(passage_vectors: np.ndarray, fields: np.ndarray) -> np.ndarray | None:

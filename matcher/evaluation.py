@@ -24,7 +24,6 @@ import io
 import json
 import math
 import random
-import re
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from matcher.errors import InputFormatError, Issue, NotFoundError, SolirisError, ValidationError
+from matcher.language import guess_language
 from matcher.places import gazetteer
 from matcher.profile import KINDS, ActorProfile, validate_record
 from matcher.settings import MAX_TEXT_CHARS
@@ -225,27 +225,6 @@ def check_cases(cases: Sequence[Case], profiles: Iterable[ActorProfile]) -> list
                 issues.append(Issue(f"case '{case.id}': relevant actor '{actor_id}' is not in "
                                     "the registry", field="relevant", line=case.line))
     return issues
-
-
-_STOPWORDS = {
-    "fr": set("le la les des du et un une est pour dans sur avec par au aux qui que nous ce cette "
-              "sont ou plus ne pas leur leurs se son sa ses notre nos entre aussi".split()),
-    "nl": set("het een van is op te met voor zijn die dat niet aan bij ook naar wij onze hun om "
-              "door worden wordt deze zich tussen ons".split()),
-    "en": set("the and of to is for with on that by are as we our this from be their at which "
-              "its who through also between".split()),
-}
-
-
-def guess_language(text: str) -> str | None:
-    """'fr', 'nl' or 'en' from distinctive function words; ``None`` when unclear."""
-    words = re.findall(r"[a-zà-ÿ]+", text.casefold())
-    counts = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
-    best = max(counts, key=lambda lang: counts[lang])
-    ranked = sorted(counts.values(), reverse=True)
-    if ranked[0] < 2 or ranked[0] < 1.5 * ranked[1]:
-        return None
-    return best
 
 
 def is_cross_lingual(case: Case, profiles: Mapping[str, ActorProfile]) -> bool:
@@ -790,7 +769,7 @@ def ratio(numerator: float, denominator: float) -> float:
 __all__ = [
     "Aggregate", "Case", "CaseResult", "CaseRun", "HeldOutQuery", "HeldOutRun", "HeldOutTask",
     "Hit", "IatiActivity", "StsSet", "TfidfBaseline", "build_heldout_task", "check_cases",
-    "compare_encoders", "dcg_at_k", "decode_mixed", "guess_language", "is_cross_lingual",
+    "compare_encoders", "dcg_at_k", "decode_mixed", "is_cross_lingual",
     "load_cases", "load_iati_activities", "load_sts", "ndcg_at_k", "parse_cases",
     "profile_text", "ratio", "recall_at_k", "registry_profiles", "result_ids", "run_cases",
     "run_heldout", "sts_spearman", "sync_registry",

@@ -12,6 +12,8 @@ Arrays, not objects, so that a query over 100,000 actors is a few matrix product
 - ``concepts`` (n, c) bool: the thesaurus themes each actor's texts name (``matcher.themes``);
   ``work_concepts`` those named outside its ``needs``, ``offer_concepts`` those its ``offers``
   name;
+- ``language_means``: per language, the direction of its passages in this registry (see
+  :mod:`matcher.language`), taken out of an initiative text's vectors;
 - ``first_pass`` (large registries only): ``profile_vectors`` projected on their main
   directions, so that the pass over everybody reads a quarter of the memory (see
   :class:`FirstPass`).
@@ -28,6 +30,7 @@ from scipy import sparse
 from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.features import CONCEPT_SETS, FeatureCache, Places, text_features
 from matcher.intent import requested_kinds
+from matcher.language import language_means
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages
@@ -95,6 +98,7 @@ class Index:
     country_rows: dict[str, np.ndarray] = field(default_factory=dict)
     row_of: dict[str, int] = field(default_factory=dict)
     first_pass: FirstPass | None = None
+    language_means: dict[str, np.ndarray] = field(default_factory=dict)
     _kinds_sought: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -102,6 +106,8 @@ class Index:
                 and self.profile_vectors.shape[1] > FIRST_PASS_DIMS:
             self.first_pass = reduce_profiles(self.profile_vectors)
         self.row_of = {p.id: i for i, p in enumerate(self.profiles)}
+        if not self.language_means:
+            self.language_means = language_means(self.passage_vectors, self.passage_texts)
         rows: dict[str, list[int]] = {}
         for i, places in enumerate(self.places):
             for code in places.countries:

@@ -5,7 +5,9 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``semantic``: half the cosine of the query with the actor's mean profile vector, half the mean
   over query passages of the best-matching actor passage (sentence-level, so one relevant
   sentence in a long description counts). Raw cosines are calibrated per query as a z-score
-  against all actors, then squashed, so that the scale does not depend on the model.
+  against all actors, then squashed, so that the scale does not depend on the model. An
+  initiative text's vectors first lose the direction of their language in the registry
+  (:func:`language_neutral`), so that a French text does not favour French profiles.
 - ``lexical``: TF-IDF cosine on hashed words, calibrated like ``semantic``: exact rare words
   (names, programmes, towns) that sentence vectors blur.
 - ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
@@ -28,7 +30,7 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -36,6 +38,7 @@ from scipy import sparse
 
 from matcher.features import Places
 from matcher.index import Index, kind_code
+from matcher.language import neutralise
 from matcher.lexical import weigh
 from matcher.places import gazetteer
 from matcher.profile import ActorProfile
@@ -79,6 +82,10 @@ class Weights:
     # the partnership: actors there count less.
     service_geography: float = 0.5
     passage_share: float = 0.5
+    # How much of its language's direction is taken out of an initiative text's vectors (see
+    # ``matcher.language``): 1 is plain centring, neutral on the STS benchmark's aligned
+    # sentences; 0 turns it off.
+    language_neutral: float = 1.0
     pool: int = 200
 
 
@@ -96,6 +103,8 @@ class Query:
     wanted_kinds: frozenset[str] = frozenset()
     from_profile: bool = False  # a registered actor or a draft profile, not a free text
     term_counts: sparse.csr_matrix | None = None
+    language: str | None = None  # of the whole text ("fr", "nl", "en"), when clear
+    passage_languages: tuple[str | None, ...] = ()  # one per row of ``passage_vectors``
 
 
 @dataclass(frozen=True)
@@ -251,12 +260,32 @@ def theme_overlap(index: Index, concepts: frozenset[int],
     return named[:, columns].astype(np.float64) @ weights / weights.sum()
 
 
+def language_neutral(index: Index, query: Query, weights: Weights) -> Query:
+    """An initiative text's vectors without the direction of their language in this registry,
+    so that partners who write in another language are not at a disadvantage (a registered
+    actor is compared as it is: its partners' languages are part of who they are)."""
+    if query.from_profile or not index.language_means or weights.language_neutral == 0:
+        return query
+    strength = weights.language_neutral
+    vector = neutralise(query.vector, [query.language], index.language_means, strength)[0]
+    passages = (neutralise(query.passage_vectors, query.passage_languages, index.language_means,
+                           strength)
+                if len(query.passage_languages) == len(query.passage_vectors)
+                else query.passage_vectors)
+    # A text stands for both sides of complementarity with its whole vector.
+    need = vector if query.need_vector is query.vector else query.need_vector
+    offer = vector if query.offer_vector is query.vector else query.offer_vector
+    return replace(query, vector=vector, passage_vectors=passages, need_vector=need,
+                   offer_vector=offer)
+
+
 def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10,
          weights: Weights = Weights(), coarse: np.ndarray | None = None) -> list[Match]:
     """Rank the actors of ``index`` for ``query``; ``coarse`` may pass precomputed profile
     similarities (the batch report computes them block by block)."""
     if len(index) == 0 or top <= 0:
         return []
+    query = language_neutral(index, query, weights)
     vector = query.vector.astype(np.float32)
     if coarse is None and index.first_pass is not None:
         # Large registry: a reduced product for everybody, exact similarities for the pool.

@@ -20,7 +20,6 @@ from matcher.evaluation import (
     build_heldout_task,
     dcg_at_k,
     decode_mixed,
-    guess_language,
     is_cross_lingual,
     load_cases,
     load_iati_activities,
@@ -140,16 +139,7 @@ def test_load_cases_missing_file(tmp_path: Path) -> None:
     assert len(load_cases(path)) == 2
 
 
-# -- language and cross-lingual groups ------------------------------------------------------------
-
-
-def test_guess_language() -> None:
-    assert guess_language("Nous travaillons avec les femmes pour l'accès à l'eau dans la "
-                          "région.") == "fr"
-    assert guess_language("Wij werken met de vrouwen voor het water in de regio en ook "
-                          "met jongeren.") == "nl"
-    assert guess_language("We work with the women of the region for access to water.") == "en"
-    assert guess_language("Kinshasa") is None
+# -- cross-lingual groups (languages are guessed by matcher.language) ----------------------------
 
 
 def _profile(pid: str, description: str, kind: str = "ngo", countries: tuple = (),
