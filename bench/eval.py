@@ -49,6 +49,7 @@ from matcher.evaluation import (
     ratio,
     run_cases,
     run_heldout,
+    sts_language_gap,
     sts_pair_name,
     sts_spearman,
     sync_registry,
@@ -328,6 +329,7 @@ def sts_benchmark(args: argparse.Namespace, models: list[str], encoders: dict[st
     pairs = [p for p in DEFAULT_STS_PAIRS if p[0] in data and p[1] in data]
     cache = Store(results_dir() / "eval-sts.db")  # embeddings only: reruns are instant
     out: dict[str, Any] = {}
+    gaps: dict[str, dict[float, float]] = {}
     for model in models:
         log(f"STS: encoder '{model}'")
         try:
@@ -335,6 +337,7 @@ def sts_benchmark(args: argparse.Namespace, models: list[str], encoders: dict[st
                 encoders[model] = load_encoder(model, args.threads)
             encoder = CachedEncoder(encoders[model], cache)
             out[model] = sts_spearman(encoder, data, pairs, Progress(f"STS ({model})"))
+            gaps[model] = sts_language_gap(encoder, data)
         except SolirisError as exc:
             out[model] = None
             log(f"STS: encoder '{model}' unavailable: {exc}")
@@ -351,6 +354,16 @@ def sts_benchmark(args: argparse.Namespace, models: list[str], encoders: dict[st
                               else ["unavailable"] + [""] * (len(names) - 1))])
     print(markdown_table(["encoder", *names], _one_decimal(rows)))
     print()
+    if gaps:
+        print("Language bias (`matcher.language`): mean cosine of a sentence with unrelated "
+              "sentences of its own language minus that with unrelated sentences of another "
+              "language, ×100 (300 sentences per language against all others), as encoded and "
+              "after the language-neutral correction that text queries get (strength 1):\n")
+        print(markdown_table(["encoder", "as encoded", "corrected"],
+                             [[f"`{m}`", f"{g[0.0] * 100:+.2f}", f"{g[1.0] * 100:+.2f}"]
+                              for m, g in gaps.items()], align="lrr"))
+        print()
+        out["language_gap"] = gaps
     return out
 
 

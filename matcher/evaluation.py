@@ -756,6 +756,39 @@ def sts_spearman(encoder: Any, data: Mapping[str, StsSet],
     return out
 
 
+def sts_language_gap(encoder: Any, data: Mapping[str, StsSet],
+                     strengths: Sequence[float] = (0.0, 1.0), sample: int = 300,
+                     seed: int = 0) -> dict[float, float]:
+    """The encoder's language bias, before and after :func:`matcher.language.neutralise`: the
+    mean cosine of a sentence with unrelated sentences of its own language minus that with
+    unrelated sentences of another language (the STS files are translations of each other, so
+    only the language differs), for each correction ``strength``. The language means are
+    estimated on the same sentences, with their known languages."""
+    from matcher.language import neutralise
+
+    langs = sorted(data)
+    if len(langs) < 2:
+        return {}
+    vectors = {lang: np.asarray(encoder.encode(data[lang].first, "query"), dtype=np.float32)
+               for lang in langs}
+    overall = np.vstack(list(vectors.values())).mean(axis=0)
+    means = {lang: v.mean(axis=0) - overall for lang, v in vectors.items()}
+    n = len(data[langs[0]].first)
+    rows = np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False)
+    unrelated = np.ones((len(rows), n), dtype=bool)
+    unrelated[np.arange(len(rows)), rows] = False  # a sentence and its translations
+    out = {}
+    for strength in strengths:
+        gaps = []
+        for lang in langs:
+            queries = neutralise(vectors[lang][rows], [lang] * len(rows), means, strength)
+            same = (queries @ vectors[lang].T)[unrelated].mean()
+            gaps += [same - (queries @ vectors[other].T)[unrelated].mean()
+                     for other in langs if other != lang]
+        out[strength] = float(np.mean(gaps))
+    return out
+
+
 # -- helpers for reports ----------------------------------------------------------------------
 
 
@@ -772,5 +805,5 @@ __all__ = [
     "compare_encoders", "dcg_at_k", "decode_mixed", "is_cross_lingual",
     "load_cases", "load_iati_activities", "load_sts", "ndcg_at_k", "parse_cases",
     "profile_text", "ratio", "recall_at_k", "registry_profiles", "result_ids", "run_cases",
-    "run_heldout", "sts_spearman", "sync_registry",
+    "run_heldout", "sts_language_gap", "sts_spearman", "sync_registry",
 ]

@@ -30,6 +30,7 @@ from matcher.evaluation import (
     result_ids,
     run_cases,
     run_heldout,
+    sts_language_gap,
     sts_spearman,
 )
 from matcher.profile import validate_record
@@ -405,3 +406,22 @@ def test_sts_spearman_monolingual_and_cross() -> None:
     assert scores["fr-en"] == pytest.approx(100.0)  # x_i with f_i
     assert "nl-en" not in scores  # no Dutch data loaded
     assert encoder.roles == {"query"}
+
+
+def test_sts_language_gap_measures_and_removes_a_language_direction() -> None:
+    # Random meanings; French sentences all carry the same extra direction.
+    rng = np.random.default_rng(5)
+    meaning = rng.normal(size=(40, 6)).astype(np.float32)
+    table = {}
+    for i in range(40):
+        english = meaning[i].copy()
+        french = meaning[i] + np.array([0, 0, 0, 0, 0, 2.5], dtype=np.float32)
+        table[f"e{i}"] = english / np.linalg.norm(english)
+        table[f"f{i}"] = french / np.linalg.norm(french)
+    gold = np.zeros(40)
+    data = {"en": StsSet([f"e{i}" for i in range(40)], ["-"] * 40, gold),
+            "fr": StsSet([f"f{i}" for i in range(40)], ["-"] * 40, gold)}
+    gaps = sts_language_gap(LookupEncoder(table), data, sample=40)
+    assert gaps[0.0] > 0.1  # same-language sentences look alike
+    assert abs(gaps[1.0]) < gaps[0.0] / 4  # much less once the direction is taken out
+    assert sts_language_gap(LookupEncoder(table), {"en": data["en"]}) == {}
