@@ -45,9 +45,14 @@ HELD_OUT_SETS = {
                        ROOT / "data" / "eval" / "alt5" / "cases.jsonl"),
     "seventh-registry": (ROOT / "data" / "eval" / "alt6" / "actors.jsonl",
                          ROOT / "data" / "eval" / "alt6" / "cases.jsonl"),
+    "eighth-registry": (ROOT / "data" / "eval" / "alt7" / "actors.jsonl",
+                        ROOT / "data" / "eval" / "alt7" / "cases.jsonl"),
+    "ninth-registry": (ROOT / "data" / "eval" / "alt8" / "actors.jsonl",
+                       ROOT / "data" / "eval" / "alt8" / "cases.jsonl"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("fifth-registry", "sixth-registry", "held-out-3", "seventh-registry")
+FRESH_SETS = ("fifth-registry", "sixth-registry", "held-out-3", "seventh-registry",
+              "ninth-registry")
 
 
 def shared_dir() -> Path:

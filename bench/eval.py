@@ -4,7 +4,7 @@
     overall, by language, by type, cross-lingual and filtered, plus the encoder comparison
     that chose the default model; then the case sets written blind to the engine
     (``data/eval/heldout.jsonl`` and ``blind2.jsonl`` on the sample, ``data/eval/alt/``,
-    ``alt2/`` to ``alt6/`` six more registries; ``blind3.jsonl`` on the sample);
+    ``alt2/`` to ``alt8/`` eight more registries; ``blind3.jsonl`` on the sample);
 (b) the IATI held-out task: recall@10 of the true implementing organisation;
 (c) STS-B Spearman ×100 of each encoder in en, fr, nl and across languages.
 
@@ -256,8 +256,9 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
     print("Their authors saw only the profiles, never the engine, its weights or the cases "
           "above. No weight was fitted on them. `heldout.jsonl` and `alt/` served to accept "
           "or reject changes that had to hold on every set; `blind2.jsonl`, `alt2/` and "
-          "`alt3/` were also read to diagnose misses, after their first measurement; "
-          "`alt4/`, `alt5/`, `blind3.jsonl` and `alt6/` were only scored, never read.\n")
+          "`alt3/` and `alt7/` were also read to diagnose misses, after their first "
+          "measurement; `alt4/`, `alt5/`, `blind3.jsonl`, `alt6/` and `alt8/` were only scored, "
+          "never read.\n")
     print(markdown_table(["cases", "registry", "profiles", "n", f"project nDCG@{k}",
                           f"TF-IDF nDCG@{k}", "ratio", f"project R@{k}", f"TF-IDF R@{k}",
                           f"`match` nDCG@{k}", f"`suggest` nDCG@{k}",
