@@ -53,15 +53,20 @@ def guess_language(text: str) -> str | None:
 def language_means(vectors: np.ndarray, texts: Sequence[str],
                    sample: int = LANGUAGE_SAMPLE) -> dict[str, np.ndarray]:
     """For each language with enough passages, the mean of its passage vectors minus the mean of
-    all of them, estimated on at most ``sample`` evenly spaced passages."""
+    the passages in any of those languages, estimated on at most ``sample`` evenly spaced
+    passages. Passages of no clear language (names, lists of places) are left out: they differ
+    by form, not language. A registry in one language gets no correction."""
     if len(texts) == 0:
         return {}
     rows = np.unique(np.linspace(0, len(texts) - 1, num=min(sample, len(texts))).astype(np.int64))
     block = vectors[rows].astype(np.float32)
     languages = np.asarray([guess_language(texts[i]) or "" for i in rows])
-    overall = block.mean(axis=0)
-    return {lang: block[languages == lang].mean(axis=0) - overall for lang in LANGUAGES
-            if int((languages == lang).sum()) >= MIN_LANGUAGE_PASSAGES}
+    kept = [lang for lang in LANGUAGES
+            if int((languages == lang).sum()) >= MIN_LANGUAGE_PASSAGES]
+    if len(kept) < 2:
+        return {}
+    overall = block[np.isin(languages, kept)].mean(axis=0)
+    return {lang: block[languages == lang].mean(axis=0) - overall for lang in kept}
 
 
 def neutralise(vectors: np.ndarray, languages: Sequence[str | None],

@@ -26,10 +26,13 @@ def test_language_means_against_brute_force() -> None:
     texts = ["le la les des et"] * 25 + ["the and of to is"] * 25 + ["Kinshasa"] * 10
     means = language_means(vectors, texts)
     assert set(means) == {"fr", "en"}  # no Dutch passages, and names are no language
-    np.testing.assert_allclose(means["fr"], vectors[:25].mean(0) - vectors.mean(0), rtol=1e-5)
-    np.testing.assert_allclose(means["en"], vectors[25:50].mean(0) - vectors.mean(0), rtol=1e-5)
-    # Too few passages of a language give no mean.
+    worded = vectors[:50].mean(0)  # the names are left out of the overall mean
+    np.testing.assert_allclose(means["fr"], vectors[:25].mean(0) - worded, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(means["en"], vectors[25:50].mean(0) - worded, rtol=1e-5,
+                               atol=1e-6)
+    # Too few passages of a language give no mean; one language alone needs no correction.
     assert language_means(vectors[:10], texts[:10]) == {}
+    assert language_means(vectors[:25], texts[:25]) == {}
 
 
 def test_neutralise_subtracts_the_rows_language_and_renormalises() -> None:
