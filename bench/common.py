@@ -26,29 +26,29 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"  # gitignored: cached registries and figures
 SAMPLE = ROOT / "data" / "actors.sample.jsonl"
 CASES = ROOT / "data" / "eval" / "cases.jsonl"
-# Case sets written blind to the engine (by authors who saw only the profiles), as a check that
-# the method generalises: two sets of new cases on the sample, and two more registries with
-# their own cases.
+
+
+def _registry(folder: str) -> tuple[Path, Path]:
+    """The profiles and cases of an independent registry under ``data/eval/``."""
+    return ROOT / "data" / "eval" / folder / "actors.jsonl", \
+        ROOT / "data" / "eval" / folder / "cases.jsonl"
+
+
+# Case sets written blind to the engine (their authors saw only the profiles), to check that
+# the method generalises: three sets of new cases on the sample, and eight more registries with
+# their own cases (see data/README.md).
 HELD_OUT_SETS = {
     "held-out": (SAMPLE, ROOT / "data" / "eval" / "heldout.jsonl"),
-    "second-registry": (ROOT / "data" / "eval" / "alt" / "actors.jsonl",
-                        ROOT / "data" / "eval" / "alt" / "cases.jsonl"),
+    "second-registry": _registry("alt"),
     "held-out-2": (SAMPLE, ROOT / "data" / "eval" / "blind2.jsonl"),
     "held-out-3": (SAMPLE, ROOT / "data" / "eval" / "blind3.jsonl"),
-    "third-registry": (ROOT / "data" / "eval" / "alt2" / "actors.jsonl",
-                       ROOT / "data" / "eval" / "alt2" / "cases.jsonl"),
-    "fourth-registry": (ROOT / "data" / "eval" / "alt3" / "actors.jsonl",
-                        ROOT / "data" / "eval" / "alt3" / "cases.jsonl"),
-    "fifth-registry": (ROOT / "data" / "eval" / "alt4" / "actors.jsonl",
-                       ROOT / "data" / "eval" / "alt4" / "cases.jsonl"),
-    "sixth-registry": (ROOT / "data" / "eval" / "alt5" / "actors.jsonl",
-                       ROOT / "data" / "eval" / "alt5" / "cases.jsonl"),
-    "seventh-registry": (ROOT / "data" / "eval" / "alt6" / "actors.jsonl",
-                         ROOT / "data" / "eval" / "alt6" / "cases.jsonl"),
-    "eighth-registry": (ROOT / "data" / "eval" / "alt7" / "actors.jsonl",
-                        ROOT / "data" / "eval" / "alt7" / "cases.jsonl"),
-    "ninth-registry": (ROOT / "data" / "eval" / "alt8" / "actors.jsonl",
-                       ROOT / "data" / "eval" / "alt8" / "cases.jsonl"),
+    "third-registry": _registry("alt2"),
+    "fourth-registry": _registry("alt3"),
+    "fifth-registry": _registry("alt4"),
+    "sixth-registry": _registry("alt5"),
+    "seventh-registry": _registry("alt6"),
+    "eighth-registry": _registry("alt7"),
+    "ninth-registry": _registry("alt8"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
 FRESH_SETS = ("fifth-registry", "sixth-registry", "held-out-3", "seventh-registry",
