@@ -29,7 +29,6 @@ from scipy import sparse
 
 from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.features import CONCEPT_SETS, FeatureCache, Places, text_features
-from matcher.intent import requested_kinds
 from matcher.language import language_means
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
@@ -99,7 +98,6 @@ class Index:
     row_of: dict[str, int] = field(default_factory=dict)
     first_pass: FirstPass | None = None
     language_means: dict[str, np.ndarray] = field(default_factory=dict)
-    _kinds_sought: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.first_pass is None and len(self.profiles) >= REDUCE_FROM \
@@ -131,13 +129,6 @@ class Index:
 
     def passages(self, row: int) -> np.ndarray:
         return self.passage_vectors[self.passage_start[row]:self.passage_start[row + 1]]
-
-    def kinds_sought(self, row: int) -> frozenset[str]:
-        """The kinds of partner an actor's ``needs`` ask for ("un partenaire communal"),
-        computed on first use: only short-listed candidates are ever asked."""
-        if row not in self._kinds_sought:
-            self._kinds_sought[row] = requested_kinds(self.profiles[row].needs, seeking=True)
-        return self._kinds_sought[row]
 
 
 def kind_code(kind: str) -> int:

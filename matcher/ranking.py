@@ -38,6 +38,7 @@ from scipy import sparse
 
 from matcher.features import Places
 from matcher.index import Index, kind_code
+from matcher.intent import requested_kinds
 from matcher.language import neutralise
 from matcher.lexical import weigh
 from matcher.places import gazetteer
@@ -361,7 +362,8 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
         reasons = _reasons(index, query, row, int(best_passage[pos]), reason, values)
         if wanted[pos]:
             reasons.append(Reason("requested_kind", {"kind": profile.kind}))
-        if query.from_profile and query.kind and query.kind in index.kinds_sought(row):
+        if query.from_profile and query.kind \
+                and query.kind in requested_kinds(profile.needs, seeking=True):
             # Said, not scored: such candidates were not more often relevant on fresh sets.
             reasons.append(Reason("seeks_your_kind", {"kind": query.kind}))
         if local[pos]:
