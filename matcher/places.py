@@ -205,11 +205,6 @@ class Gazetteer:
             _add(found, seen, PlaceMention(code, self.countries[code].name_en, False))
         return found
 
-    def parent_town(self, label: str) -> str | None:
-        """The place a town or district lies in ("Kintambo" -> "Kinshasa", "Goma" ->
-        "Nord-Kivu"), or ``None``."""
-        return self._parent_town.get(label)
-
     def ancestors(self, label: str) -> tuple[str, ...]:
         """Every place ``label`` lies in, nearest first ("Goma" -> "Nord-Kivu", "Kivu")."""
         known = self._ancestors.get(label)
