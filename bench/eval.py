@@ -255,7 +255,7 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
     print(f"### Case sets written blind to the engine — project ({model}) vs TF-IDF\n")
     print("Their authors saw only the profiles, never the engine, its weights or the cases "
           "above. No weight was fitted on them. `heldout.jsonl` and `alt/` served to accept "
-          "or reject changes that had to hold on every set; `blind2.jsonl`, `alt2/` and "
+          "or reject changes that had to hold on every set; `blind2.jsonl`, `alt2/`, "
           "`alt3/` and `alt7/` were also read to diagnose misses, after their first "
           "measurement; `alt4/`, `alt5/`, `blind3.jsonl`, `alt6/` and `alt8/` were only scored, "
           "never read.\n")

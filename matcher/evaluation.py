@@ -33,7 +33,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from matcher.errors import InputFormatError, Issue, NotFoundError, SolirisError, ValidationError
-from matcher.language import guess_language
+from matcher.language import guess_language, neutralise
 from matcher.places import gazetteer
 from matcher.profile import KINDS, ActorProfile, validate_record
 from matcher.settings import MAX_TEXT_CHARS
@@ -764,8 +764,6 @@ def sts_language_gap(encoder: Any, data: Mapping[str, StsSet],
     unrelated sentences of another language (the STS files are translations of each other, so
     only the language differs), for each correction ``strength``. The language means are
     estimated on the same sentences, with their known languages."""
-    from matcher.language import neutralise
-
     langs = sorted(data)
     if len(langs) < 2:
         return {}
