@@ -4,9 +4,9 @@ initiative text from preferring partners who happen to write in its language.
 Multilingual sentence encoders place texts of one language a little closer to each other than
 their meaning alone would: a French query finds French profiles somewhat too easily. The part of
 a vector that says "this is French" is estimated on the registry itself, as the mean of its
-French passages minus the mean of all passages, and subtracted from a query's vectors before
-they are compared (Libovický et al., 2020, "On the Language Neutrality of Pre-trained
-Multilingual Representations"). On the STS benchmark's aligned French, Dutch and English
+French passages minus the mean of all its passages of a known language, and subtracted from a
+query's vectors before they are compared (Libovický et al., 2020, "On the Language Neutrality of
+Pre-trained Multilingual Representations"). On the STS benchmark's aligned French, Dutch and English
 sentences, subtracting it once (strength 1) makes a sentence as similar, on average, to
 unrelated sentences of its own language as to those of another language.
 """
