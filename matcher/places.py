@@ -70,6 +70,7 @@ _TEXT_EXCLUDED_COUNTRIES = {"BE"}
 
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
 def fold(text: str) -> str:
@@ -179,6 +180,10 @@ class Gazetteer:
             return self._places[key][0]
         if key in self._world_towns:
             return (self._world_towns[key][0],)
+        # "RDC (Kinshasa)", "Palestine (Gaza)": the name before a bracketed precision.
+        bare = _BRACKETED.sub(" ", value).strip()
+        if bare and bare != value.strip():
+            return self.countries_named(bare)
         return ()
 
     def detect(self, text: str) -> list[PlaceMention]:

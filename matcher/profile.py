@@ -290,13 +290,19 @@ def _as_list(value: Any, key: str, bad: Any) -> tuple[str, ...] | None:
     return None
 
 
+_LIST_SEPARATOR = re.compile(r"\s*[,/&+|]\s*|\s+(?:and|et|en|y)\s+", re.IGNORECASE)
+# "fr en nl" lists three language codes: the Dutch "en" is one of them, not "and".
+_CODES_BY_SPACES = re.compile(r"[A-Za-z]{2,3}(?:\s+[A-Za-z]{2,3})+")
+
+
 def _split_if_list(items: Sequence[str], known: Callable[[str], object]) -> list[str]:
-    """Items with "fr, nl" or "Sénégal / Mali" split in two when the whole is unknown and
-    every part is known; a name with a comma of its own ("Congo, Democratic Republic of the")
-    stays whole."""
+    """Items with "fr, nl", "fr en nl", "Sénégal / Mali" or "Rwanda en Burundi" split when the
+    whole is unknown and every part is known; a name with a comma or an "and" of its own
+    ("Congo, Democratic Republic of the", "Trinidad and Tobago") stays whole."""
     out: list[str] = []
     for item in items:
-        parts = [part for part in re.split(r"\s*[,/]\s*", item) if part]
+        separator = r"\s+" if _CODES_BY_SPACES.fullmatch(item.strip()) else _LIST_SEPARATOR
+        parts = [part for part in re.split(separator, item.strip()) if part]
         if len(parts) > 1 and not known(item) and all(known(part) for part in parts):
             out.extend(parts)
         else:

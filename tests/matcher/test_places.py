@@ -35,6 +35,17 @@ def test_country_spellings_users_type_beyond_the_iso_names():
     assert g.country_code("Europe") is None  # a continent is not a partner country
 
 
+def test_countries_field_values_with_a_bracketed_precision_or_a_region_name():
+    g = gazetteer()
+    assert g.countries_named("RDC (Kinshasa)") == ("CD",)
+    assert g.countries_named("Palestine [Gaza]") == ("PS",)
+    assert g.countries_named("Oost-Congo") == ("CD",)
+    assert g.countries_named("Gazastrook") == ("PS",)
+    assert g.countries_named("Atlantis (Ocean)") == ()
+    # Eastern DR Congo is where Kivu lies: Goma and "l'Est de la RDC" share a place.
+    assert "Est de la RDC" in g.ancestors("Goma")
+
+
 def test_detects_towns_and_countries_in_free_text():
     found = gazetteer().detect("Wij steunen een project in Kintambo en werken ook in Marokko.")
     assert [(m.country, m.label, m.is_town) for m in found] == [
@@ -105,6 +116,6 @@ def test_countries_named_by_a_region_a_town_or_a_territory():
 
 
 def test_districts_know_their_city():
-    assert gazetteer().ancestors("Goma") == ("Nord-Kivu", "Kivu")
+    assert gazetteer().ancestors("Goma") == ("Nord-Kivu", "Kivu", "Est de la RDC")
     assert gazetteer().ancestors("Kintambo") == ("Kinshasa",)
     assert gazetteer().ancestors("Kinshasa") == ()

@@ -131,6 +131,17 @@ def test_comma_separated_countries_and_languages_are_split_when_each_part_is_kno
     assert issues[0].field == "countries" and "Sénégal, Atlantis" in issues[0].message
 
 
+def test_countries_joined_by_a_word_and_languages_by_spaces_are_split():
+    profile = validate_record({**VALID, "countries": ["Rwanda en Burundi", "Mali et Niger"],
+                               "languages": "fr en nl"})
+    assert profile.countries == ("RW", "BI", "ML", "NE")
+    assert profile.languages == ("fr", "en", "nl")  # the Dutch "en" is English here
+    named = validate_record({**VALID, "countries": ["Trinidad and Tobago"],
+                             "languages": "Frans en Nederlands"})
+    assert named.countries == ("TT",)
+    assert named.languages == ("fr", "nl")  # here it is "and"
+
+
 @pytest.mark.parametrize("actor_id", ["ngo-eau", "ngo_eau_vive", "NGO.12", "x", "a1"])
 def test_slug_ids_as_tools_make_them(actor_id):
     assert validate_record({**VALID, "id": actor_id}).id == actor_id
