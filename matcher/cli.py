@@ -112,13 +112,18 @@ def _ranking_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lang", choices=LANGS, default="en", help="language of the reasons")
 
 
+_WRITING_COMMANDS = {"import", "remove", "keys", "report"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env().with_(db_path=args.db, model=args.model)
         return _run(args, Matcher(settings))
     except ValidationError as exc:
-        print(f"soliris: error: {len(exc.issues)} problem(s) found; nothing was changed:",
+        # Only commands that write say so; a refused query has nothing to change.
+        unchanged = "; nothing was changed" if args.command in _WRITING_COMMANDS else ""
+        print(f"soliris: error: {len(exc.issues)} problem(s) found{unchanged}:",
               file=sys.stderr)
         for issue in exc.issues:
             print(f"  {issue.describe()}", file=sys.stderr)

@@ -137,6 +137,7 @@ def test_bad_match_input(run, profiles_file, args, message):
     run("import", str(profiles_file))
     code, out, err = run(*args)
     assert code == 1 and out == "" and message in err
+    assert "nothing was changed" not in err  # a query changes nothing anyway
 
 
 def test_usage_error_exit_code(run):
