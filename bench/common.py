@@ -35,13 +35,14 @@ def _registry(folder: str) -> tuple[Path, Path]:
 
 
 # Case sets written blind to the engine (their authors saw only the profiles), to check that
-# the method generalises: three sets of new cases on the sample, and eight more registries with
+# the method generalises: four sets of new cases on the sample, and nine more registries with
 # their own cases (see data/README.md).
 HELD_OUT_SETS = {
     "held-out": (SAMPLE, ROOT / "data" / "eval" / "heldout.jsonl"),
     "second-registry": _registry("alt"),
     "held-out-2": (SAMPLE, ROOT / "data" / "eval" / "blind2.jsonl"),
     "held-out-3": (SAMPLE, ROOT / "data" / "eval" / "blind3.jsonl"),
+    "held-out-4": (SAMPLE, ROOT / "data" / "eval" / "blind4.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -49,10 +50,10 @@ HELD_OUT_SETS = {
     "seventh-registry": _registry("alt6"),
     "eighth-registry": _registry("alt7"),
     "ninth-registry": _registry("alt8"),
+    "tenth-registry": _registry("alt9"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("fifth-registry", "sixth-registry", "held-out-3", "seventh-registry",
-              "ninth-registry")
+FRESH_SETS = ("held-out-4", "tenth-registry")
 
 
 def shared_dir() -> Path:
