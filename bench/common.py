@@ -51,9 +51,10 @@ HELD_OUT_SETS = {
     "eighth-registry": _registry("alt7"),
     "ninth-registry": _registry("alt8"),
     "tenth-registry": _registry("alt9"),
+    "eleventh-registry": _registry("alt10"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("held-out-4", "tenth-registry")
+FRESH_SETS = ("held-out-4", "tenth-registry", "eleventh-registry")
 
 
 def shared_dir() -> Path:
