@@ -38,6 +38,7 @@ ID_RULE = ("1-80 letters, digits, hyphens, underscores or dots, starting and end
            "letter or digit")
 _ID_RE = re.compile(ID_PATTERN)
 _LANG_RE = re.compile(r"^[a-z]{2}$")
+_LOCALE_RE = re.compile(r"^([a-z]{2,3})[-_][a-z]{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^https?://\S+$")
 _BARE_DOMAIN_RE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
@@ -231,12 +232,21 @@ _KIND_SYNONYMS = {
     "diaspora": ("diaspora organisation", "diaspora organization", "diaspora association",
                  "diaspora group", "diasporavereniging", "diasporaorganisatie",
                  "association de la diaspora", "organisation de la diaspora",
-                 "diaspora organisatie", "diaspora vereniging", "diasporagroep"),
+                 "diaspora organisatie", "diaspora vereniging", "diasporagroep",
+                 "migrant organisation", "migrant organization", "migrantenorganisatie",
+                 "zelforganisatie", "organisation de migrants", "association de migrants"),
     "regional_body": ("region", "regional", "gewest", "regional authority", "public body",
-                      "organisme regional", "gewestelijke instelling"),
+                      "organisme regional", "gewestelijke instelling", "brussels region",
+                      "region bruxelloise", "region de bruxelles capitale", "brussels gewest",
+                      "brussels hoofdstedelijk gewest", "organisme public",
+                      "overheidsinstelling"),
     "expert": ("consultant", "consultante", "experte", "deskundige", "specialist",
                "independent expert", "expert independant"),
-    "other": ("autre", "ander", "andere"),
+    "other": ("autre", "ander", "andere", "foundation", "fondation", "stichting",
+              "university", "universite", "universiteit", "hogeschool", "haute ecole",
+              "school", "ecole", "hospital", "hopital", "ziekenhuis", "company", "entreprise",
+              "bedrijf", "cooperative", "cooperatie", "research centre", "research center",
+              "centre de recherche", "onderzoekscentrum"),
 }
 _KIND_OF_NAME = {fold(name): kind for kind, names in _KIND_SYNONYMS.items() for name in names}
 
@@ -248,7 +258,11 @@ def normalise_kind(value: str) -> str | None:
     as_code = folded.replace(" ", "_")
     if as_code in KINDS:
         return as_code
-    return _KIND_OF_NAME.get(folded)
+    kind = _KIND_OF_NAME.get(folded)
+    if kind is None and "(" in value:  # "NGO (Belgian)", "asbl (association sans but lucratif)"
+        head = value.split("(", 1)[0]
+        kind = normalise_kind(head) if head.strip() else None
+    return kind
 
 
 def language_code(value: str) -> str | None:
@@ -257,6 +271,9 @@ def language_code(value: str) -> str | None:
     code = value.strip().lower()
     if _LANG_RE.match(code):
         return code
+    locale = _LOCALE_RE.match(code)  # "fr-BE", "nl_BE": the language of a locale tag
+    if locale:
+        return language_code(locale.group(1))
     return _language_names().get(fold(value))
 
 

@@ -111,6 +111,26 @@ def test_values_written_by_hand_are_normalised():
         assert validate_record({**VALID, "kind": written}).kind == kind
 
 
+def test_other_organisation_types_locale_tags_and_more_languages_are_read():
+    for written, kind in [("NGO (Belgian)", "ngo"), ("Fondation", "other"),
+                          ("Haute École", "other"), ("coöperatie", "other"),
+                          ("migrantenorganisatie", "diaspora"),
+                          ("Région de Bruxelles-Capitale", "regional_body")]:
+        assert validate_record({**VALID, "kind": written}).kind == kind
+    [issue] = issues_of({**VALID, "kind": "platform (network)"})
+    assert issue.field == "kind" and "platform (network)" in issue.message
+    profile = validate_record({**VALID, "languages": ["fr-BE", "nl_BE", "Kurdish", "népalais",
+                                                     "Roemeens", "LSFB", "Vlaamse Gebarentaal"]})
+    assert profile.languages == ("fr", "nl", "ku", "ne", "ro", "sfb", "vgt")
+    assert issues_of({**VALID, "languages": ["fr-BELG"]})[0].field == "languages"
+
+
+def test_occupied_palestinian_territory_atlas_and_amazonia_are_places():
+    profile = validate_record({**VALID, "countries": ["Occupied Palestinian Territory",
+                                                      "Haut Atlas", "Amazonie"]})
+    assert profile.countries == ("PS", "MA", "BR", "PE", "CO", "EC", "BO", "VE")
+
+
 def test_unknown_language_name_is_reported():
     issues = issues_of({**VALID, "languages": ["Klingon"]})
     assert issues[0].field == "languages" and "Klingon" in issues[0].message
