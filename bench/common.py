@@ -52,9 +52,10 @@ HELD_OUT_SETS = {
     "ninth-registry": _registry("alt8"),
     "tenth-registry": _registry("alt9"),
     "eleventh-registry": _registry("alt10"),
+    "twelfth-registry": _registry("alt11"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("held-out-4", "tenth-registry", "eleventh-registry")
+FRESH_SETS = ("held-out-4", "tenth-registry", "eleventh-registry", "twelfth-registry")
 
 
 def shared_dir() -> Path:

@@ -16,7 +16,9 @@ Arrays, not objects, so that a query over 100,000 actors is a few matrix product
   :mod:`matcher.language`), taken out of an initiative text's vectors;
 - ``first_pass`` (large registries only): ``profile_vectors`` projected on their main
   directions, so that the pass over everybody reads a quarter of the memory (see
-  :class:`FirstPass`).
+  :class:`FirstPass`);
+- ``profile_hubness`` (n,) and ``passage_hubness`` (m,) float32: how near each vector lies to
+  the other actors (:mod:`matcher.hubness`), taken out of its similarities at ranking.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
+from matcher import hubness as hubness_module
 from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.features import CONCEPT_SETS, FeatureCache, Places, text_features
+from matcher.hubness import registry_hubness
 from matcher.language import language_means
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
@@ -43,6 +47,10 @@ FIRST_PASS_DIMS = 128
 FIRST_PASS_SAMPLE = 8_192
 #: Rows whose exact similarities give the mean and spread that calibrate the semantic part.
 CALIBRATION_SAMPLE = 2_048
+#: A rebuild of a registry larger than the hubness reference keeps the hubness of unchanged
+#: actors unless more than this share of the registry changed (then all of it is measured
+#: again): one write to 100,000 actors should not cost a pass over every passage.
+HUBNESS_REUSE_SHARE = 0.05
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,7 @@ class FirstPass:
     basis: np.ndarray  # (dims, d) float32, orthonormal rows
     vectors: np.ndarray  # (n, dims) float32
     calibration_vectors: np.ndarray  # (s, d) float32: full vectors of a fixed sample of rows
+    calibration_rows: np.ndarray  # (s,) int64: the rows of that sample
 
 
 def reduce_profiles(profile_vectors: np.ndarray, dims: int = FIRST_PASS_DIMS,
@@ -70,7 +79,8 @@ def reduce_profiles(profile_vectors: np.ndarray, dims: int = FIRST_PASS_DIMS,
     basis = np.ascontiguousarray(right[:dims].astype(np.float32))
     calibration = rows[::max(1, len(rows) // CALIBRATION_SAMPLE)]
     return FirstPass(basis=basis, vectors=np.ascontiguousarray(profile_vectors @ basis.T),
-                     calibration_vectors=np.ascontiguousarray(profile_vectors[calibration]))
+                     calibration_vectors=np.ascontiguousarray(profile_vectors[calibration]),
+                     calibration_rows=calibration)
 
 
 @dataclass
@@ -98,11 +108,16 @@ class Index:
     row_of: dict[str, int] = field(default_factory=dict)
     first_pass: FirstPass | None = None
     language_means: dict[str, np.ndarray] = field(default_factory=dict)
+    profile_hubness: np.ndarray | None = None
+    passage_hubness: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.first_pass is None and len(self.profiles) >= REDUCE_FROM \
                 and self.profile_vectors.shape[1] > FIRST_PASS_DIMS:
             self.first_pass = reduce_profiles(self.profile_vectors)
+        if self.profile_hubness is None or self.passage_hubness is None:
+            self.profile_hubness, self.passage_hubness = registry_hubness(
+                self.profile_vectors, self.passage_vectors, self.passage_start)
         self.row_of = {p.id: i for i, p in enumerate(self.profiles)}
         if not self.language_means:
             self.language_means = language_means(self.passage_vectors, self.passage_texts)
@@ -220,10 +235,13 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
             offer_vectors[row] = offers
         if needs is not None:
             need_vectors[row] = needs
+    profile_vectors = normalise_rows(profile_vectors)
+    profile_hubness, passage_hubness = _hubness(profile_vectors, passage_vectors, start, reuse,
+                                                previous)
     return Index(
         model=encoder.name,
         profiles=profiles,
-        profile_vectors=normalise_rows(profile_vectors),
+        profile_vectors=profile_vectors,
         passage_vectors=passage_vectors,
         passage_start=start,
         passage_texts=texts,
@@ -236,7 +254,41 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
         places=places,
         **concepts,
         term_counts=_term_counts(profiles, reuse, previous),
+        profile_hubness=profile_hubness,
+        passage_hubness=passage_hubness,
     )
+
+
+def _hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray, start: np.ndarray,
+             reuse: np.ndarray, previous: Index | None
+             ) -> tuple[np.ndarray, np.ndarray] | tuple[None, None]:
+    """Hubness of every profile and passage: measured on the whole registry, or, when a large
+    registry changed little, copied from ``previous`` for the unchanged actors and measured for
+    the others only. ``(None, None)`` lets the index measure it all."""
+    n = len(profile_vectors)
+    fresh = np.flatnonzero(reuse < 0)
+    kept = np.flatnonzero(reuse >= 0)
+    if previous is None or previous.profile_hubness is None \
+            or previous.passage_hubness is None or n <= hubness_module.REFERENCE_SIZE \
+            or len(fresh) > HUBNESS_REUSE_SHARE * n \
+            or abs(len(previous) - n) > HUBNESS_REUSE_SHARE * n:
+        return None, None
+    profile = np.empty(n, dtype=np.float32)
+    passage = np.empty(int(start[-1]), dtype=np.float32)
+    profile[kept] = previous.profile_hubness[reuse[kept]]
+    for row in kept:
+        old = reuse[row]
+        passage[start[row]:start[row + 1]] = previous.passage_hubness[
+            previous.passage_start[old]:previous.passage_start[old + 1]]
+    fresh_profile, fresh_passage = registry_hubness(profile_vectors, passage_vectors, start,
+                                                    rows=fresh)
+    profile[fresh] = fresh_profile
+    offset = 0
+    for row in fresh:
+        length = int(start[row + 1] - start[row])
+        passage[start[row]:start[row + 1]] = fresh_passage[offset:offset + length]
+        offset += length
+    return profile, passage
 
 
 def _term_counts(profiles: Sequence[ActorProfile], reuse: np.ndarray,

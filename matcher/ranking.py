@@ -5,9 +5,12 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``semantic``: half the cosine of the query with the actor's mean profile vector, half the mean
   over query passages of the best-matching actor passage (sentence-level, so one relevant
   sentence in a long description counts). Raw cosines are calibrated per query as a z-score
-  against all actors, then squashed, so that the scale does not depend on the model. An
-  initiative text's vectors first lose the direction of their language in the registry
-  (:func:`language_neutral`), so that a French text does not favour French profiles.
+  against all actors, then squashed, so that the scale does not depend on the model. Each
+  actor vector's cosine is first lowered by its hubness, its mean cosine with its nearest
+  other actors (:mod:`matcher.hubness`), so that generic sentences that lie near everybody do
+  not rank high for every query. An initiative text's vectors first lose the direction of their
+  language in the registry (:func:`language_neutral`), so that a French text does not favour
+  French profiles.
 - ``lexical``: TF-IDF cosine on hashed words, calibrated like ``semantic``: exact rare words
   (names, programmes, towns) that sentence vectors blur.
 - ``themes``: share of the query's themes (a multilingual thesaurus, ``matcher.themes``,
@@ -83,6 +86,10 @@ class Weights:
     # the partnership: actors there count less.
     service_geography: float = 0.5
     passage_share: float = 0.5
+    # Share of each actor vector's hubness (mean cosine with its 10 nearest other actors, see
+    # ``matcher.hubness``) taken out of its cosine with the query; 0 turns it off. With 1, the
+    # development sets' mean nDCG@5 rose from 0.837 to 0.847 (9 of 12 sets up).
+    hubness: float = 1.0
     # How much of its language's direction is taken out of an initiative text's vectors (see
     # ``matcher.language``): 1 is plain centring, neutral on the STS benchmark's aligned
     # sentences; 0 turns it off.
@@ -291,14 +298,16 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     if coarse is None and index.first_pass is not None:
         # Large registry: a reduced product for everybody, exact similarities for the pool.
         reduced = index.first_pass
-        first = (reduced.vectors @ (reduced.basis @ vector)).astype(np.float64)
+        first = (reduced.vectors @ (reduced.basis @ vector)).astype(np.float64) \
+            - weights.hubness * index.profile_hubness
         first_z = (first - first.mean()) / (first.std() + 1e-6)
-        sample = reduced.calibration_vectors @ vector
+        sample = reduced.calibration_vectors @ vector \
+            - weights.hubness * index.profile_hubness[reduced.calibration_rows]
         mean, std = float(sample.mean()), float(sample.std()) + 1e-6
     else:
         if coarse is None:
             coarse = index.profile_vectors @ vector
-        coarse = np.asarray(coarse, dtype=np.float64)
+        coarse = np.asarray(coarse, dtype=np.float64) - weights.hubness * index.profile_hubness
         mean, std = float(coarse.mean()), float(coarse.std()) + 1e-6
         first_z = (coarse - mean) / std
     countries = country_overlap(index, query.places.countries)
@@ -317,8 +326,9 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     rows = rows[np.argsort(-first_pass[rows], kind="stable")]
 
     pool_coarse = (coarse[rows] if coarse is not None
-                   else (index.profile_vectors[rows] @ vector).astype(np.float64))
-    best_passage, passage_score = _passage_scores(index, query, rows)
+                   else (index.profile_vectors[rows] @ vector).astype(np.float64)
+                   - weights.hubness * index.profile_hubness[rows])
+    best_passage, passage_score = _passage_scores(index, query, rows, weights.hubness)
     semantic_raw = ((1 - weights.passage_share) * pool_coarse
                     + weights.passage_share * passage_score)
     semantic = squash((semantic_raw - mean) / std)
@@ -374,16 +384,19 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     return matches
 
 
-def _passage_scores(index: Index, query: Query, rows: np.ndarray) -> tuple[np.ndarray,
-                                                                           np.ndarray]:
-    """For each candidate: the mean over query passages of the best actor passage, and the
-    global position of the actor passage that matched best (for the reason)."""
+def _passage_scores(index: Index, query: Query, rows: np.ndarray, hubness: float = 0.0
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """For each candidate: the mean over query passages of the best actor passage (cosines
+    lowered by ``hubness`` times each passage's hubness), and the global position of the actor
+    passage that matched best (for the reason)."""
     starts = index.passage_start[rows]
     ends = index.passage_start[rows + 1]
     lengths = ends - starts
     positions = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
     vectors = index.passage_vectors[positions].astype(np.float32)
     sims = query.passage_vectors.astype(np.float32) @ vectors.T  # (k, M)
+    if hubness:
+        sims -= np.float32(hubness) * index.passage_hubness[positions]
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     best_per_query = np.maximum.reduceat(sims, offsets, axis=1)  # (k, len(rows))
     score = best_per_query.mean(axis=0)

@@ -62,17 +62,28 @@ def text_query(encoder, text):
     return query_from_text(encoder, text)
 
 
-def test_semantic_part_matches_brute_force(index, encoder):
+def _mean_of_nearest_others(vector, row, profile_vectors, k=10):
+    sims = sorted((float(vector @ other) for j, other in enumerate(profile_vectors) if j != row),
+                  reverse=True)
+    return float(np.mean(sims[:k]))
+
+
+@pytest.mark.parametrize("hubness", [0.0, 1.0, 0.5])
+def test_semantic_part_matches_brute_force(index, encoder, hubness):
     query = text_query(encoder, "water wells for villages")
     weights = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0, themes=0,
-                      lexical=0)
+                      lexical=0, hubness=hubness)
     results = rank(index, query, top=len(PROFILES), weights=weights)
-    coarse = index.profile_vectors @ query.vector
+    vectors = index.profile_vectors
+    coarse = np.array([float(vectors[r] @ query.vector)
+                       - hubness * _mean_of_nearest_others(vectors[r], r, vectors)
+                       for r in range(len(PROFILES))])
     mean, std = coarse.mean(), coarse.std() + 1e-6
     for match in results:
         row = index.row_of[match.profile.id]
         passages = index.passages(row).astype(np.float32)
-        best = (query.passage_vectors @ passages.T).max(axis=1).mean()
+        hubs = np.array([_mean_of_nearest_others(p, row, vectors) for p in passages])
+        best = (query.passage_vectors @ passages.T - hubness * hubs).max(axis=1).mean()
         expected = weights.semantic * squash((0.5 * coarse[row] + 0.5 * best - mean) / std)
         assert match.parts["semantic"] == pytest.approx(float(expected), abs=1e-5)
         assert match.score == pytest.approx(match.parts["semantic"], abs=1e-6)
