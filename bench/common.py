@@ -43,6 +43,7 @@ HELD_OUT_SETS = {
     "held-out-2": (SAMPLE, ROOT / "data" / "eval" / "blind2.jsonl"),
     "held-out-3": (SAMPLE, ROOT / "data" / "eval" / "blind3.jsonl"),
     "held-out-4": (SAMPLE, ROOT / "data" / "eval" / "blind4.jsonl"),
+    "held-out-5": (SAMPLE, ROOT / "data" / "eval" / "blind5.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -53,9 +54,11 @@ HELD_OUT_SETS = {
     "tenth-registry": _registry("alt9"),
     "eleventh-registry": _registry("alt10"),
     "twelfth-registry": _registry("alt11"),
+    "thirteenth-registry": _registry("alt12"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("held-out-4", "tenth-registry", "eleventh-registry", "twelfth-registry")
+FRESH_SETS = ("held-out-4", "held-out-5", "tenth-registry", "eleventh-registry",
+              "twelfth-registry", "thirteenth-registry")
 
 
 def shared_dir() -> Path:
