@@ -44,6 +44,7 @@ HELD_OUT_SETS = {
     "held-out-3": (SAMPLE, ROOT / "data" / "eval" / "blind3.jsonl"),
     "held-out-4": (SAMPLE, ROOT / "data" / "eval" / "blind4.jsonl"),
     "held-out-5": (SAMPLE, ROOT / "data" / "eval" / "blind5.jsonl"),
+    "held-out-6": (SAMPLE, ROOT / "data" / "eval" / "blind6.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -57,7 +58,7 @@ HELD_OUT_SETS = {
     "thirteenth-registry": _registry("alt12"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("held-out-4", "held-out-5", "tenth-registry", "eleventh-registry",
+FRESH_SETS = ("held-out-4", "held-out-5", "held-out-6", "tenth-registry", "eleventh-registry",
               "twelfth-registry", "thirteenth-registry")
 
 

@@ -414,7 +414,8 @@ def _passage_scores(index: Index, query: Query, rows: np.ndarray, hubness: float
 def _complementarity(index: Index, query: Query, rows: np.ndarray
                      ) -> tuple[np.ndarray, list[str | None]]:
     """How well candidates answer the query's needs (their offers, or for a registered actor
-    their whole profile) and need what the query offers. Each similarity is calibrated as a
+    their whole profile) and need what the query offers (or, for a registered actor, what its
+    whole profile does). Each similarity is calibrated as a
     z-score against the same vector's similarities to the candidates' profiles, so the part
     does not depend on the model's scale."""
     sides: list[tuple[str, np.ndarray, np.ndarray]] = []
@@ -434,6 +435,14 @@ def _complementarity(index: Index, query: Query, rows: np.ndarray
         code = "needs_your_offer" if query.from_profile else "needs_meet_initiative"
         sides.append((code, np.where(index.has_need[rows, None], sims, -np.inf),
                       index.profile_vectors[rows] @ offer))
+    if query.from_profile:
+        # The mirror of ``answers_need``: what a registered actor does as a whole, not only its
+        # ``offers`` field, may be what a candidate needs (a shop that seeks "products processed
+        # by women's groups" for an NGO of women food processors whose offers list trainings).
+        work = np.atleast_2d(query.vector.astype(np.float32)).T
+        sims = index.need_vectors[rows].astype(np.float32) @ work
+        sides.append(("needs_your_work", np.where(index.has_need[rows, None], sims, -np.inf),
+                      index.profile_vectors[rows] @ work))
     best = np.full(len(rows), -np.inf)
     which: list[str | None] = [None] * len(rows)
     for code, sims, reference in sides:
@@ -492,7 +501,8 @@ def _reasons(index: Index, query: Query, row: int, passage: int,
         reasons.append(Reason("passage", {"text": quote(index.passage_texts[passage])}))
     if comp_reason == "offers_for_need" and profile.offers:
         reasons.append(Reason(comp_reason, {"text": quote(profile.offers, 140)}))
-    elif comp_reason in ("needs_your_offer", "needs_meet_initiative") and profile.needs:
+    elif comp_reason in ("needs_your_offer", "needs_meet_initiative", "needs_your_work") \
+            and profile.needs:
         reasons.append(Reason(comp_reason, {"text": quote(profile.needs, 140)}))
     elif comp_reason == "answers_need":
         reasons.append(Reason(comp_reason))

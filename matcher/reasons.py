@@ -37,6 +37,11 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Recherche ce que vous offrez : « {text} »",
         "nl": "Zoekt wat u aanbiedt: “{text}”",
     },
+    "needs_your_work": {
+        "en": "Its needs meet what you do: “{text}”",
+        "fr": "Ses besoins rejoignent votre action : « {text} »",
+        "nl": "Zijn noden sluiten aan bij uw werking: “{text}”",
+    },
     "answers_need": {
         "en": "Its work fits what you are looking for",
         "fr": "Son action correspond à ce que vous recherchez",

@@ -350,6 +350,30 @@ def test_each_need_of_an_actor_is_answered_on_its_own(tmp_path) -> None:
     assert any(r.code == "offers_for_need" for r in with_both["a11"].reasons)
 
 
+def test_a_candidate_needing_what_an_actor_does_is_complementary(tmp_path) -> None:
+    """An actor's ``offers`` may list coaching while its work is the product a candidate needs:
+    the candidate's needs are also matched with the actor's whole profile."""
+    from matcher.engine import Matcher
+    from matcher.settings import Settings
+
+    matcher = Matcher(Settings(db_path=tmp_path / "soliris.db"), encoder=BagOfWordsEncoder())
+    matcher.upsert([
+        actor(10, "ngo", "women groups process mango and millet into dried products.",
+              offers="bookkeeping coaching sessions"),
+        actor(11, "association", "a fair shop in Etterbeek.",
+              needs="dried mango and millet products processed by women groups"),
+        *[actor(20 + i, "association", f"unrelated work number {i}.",
+                needs=f"music teachers for group {i}") for i in range(6)],
+    ])
+    index = matcher.index()
+    results = {m.profile.id: m for m in rank(index, matcher.actor_query(index, index.row_of["a10"]),
+                                            Filters(exclude=frozenset({"a10"})), top=7)}
+    shop = results["a11"]
+    assert any(r.code == "needs_your_work" for r in shop.reasons)
+    assert shop.parts["complementarity"] > max(m.parts["complementarity"]
+                                               for key, m in results.items() if key != "a11")
+
+
 def test_sharing_a_district_counts_more_than_sharing_its_city() -> None:
     weights = Weights()
     query = frozenset({"Kintambo"})
