@@ -56,10 +56,11 @@ HELD_OUT_SETS = {
     "eleventh-registry": _registry("alt10"),
     "twelfth-registry": _registry("alt11"),
     "thirteenth-registry": _registry("alt12"),
+    "fourteenth-registry": _registry("alt13"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
 FRESH_SETS = ("held-out-4", "held-out-5", "held-out-6", "tenth-registry", "eleventh-registry",
-              "twelfth-registry", "thirteenth-registry")
+              "twelfth-registry", "thirteenth-registry", "fourteenth-registry")
 
 
 def shared_dir() -> Path:
