@@ -45,6 +45,7 @@ HELD_OUT_SETS = {
     "held-out-4": (SAMPLE, ROOT / "data" / "eval" / "blind4.jsonl"),
     "held-out-5": (SAMPLE, ROOT / "data" / "eval" / "blind5.jsonl"),
     "held-out-6": (SAMPLE, ROOT / "data" / "eval" / "blind6.jsonl"),
+    "held-out-7": (SAMPLE, ROOT / "data" / "eval" / "blind7.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -59,8 +60,9 @@ HELD_OUT_SETS = {
     "fourteenth-registry": _registry("alt13"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("held-out-4", "held-out-5", "held-out-6", "tenth-registry", "eleventh-registry",
-              "twelfth-registry", "thirteenth-registry", "fourteenth-registry")
+FRESH_SETS = ("held-out-4", "held-out-5", "held-out-6", "held-out-7", "tenth-registry",
+              "eleventh-registry", "twelfth-registry", "thirteenth-registry",
+              "fourteenth-registry")
 
 
 def shared_dir() -> Path:
