@@ -181,8 +181,10 @@ def _run(args: argparse.Namespace, matcher: Matcher) -> int:
         if args.json:
             print(json.dumps([m.to_dict(args.lang) for m in results], ensure_ascii=False,
                              indent=2))
-        else:
+        elif results:
             _print_matches(results, args.lang)
+        else:
+            print(_why_no_match(matcher, command, args), file=sys.stderr)
         return 0
     if command == "serve":
         return _serve(args, matcher)
@@ -295,10 +297,18 @@ def _print_profile(p: ActorProfile) -> None:
                 print(f"{'':<14}  {more}")
 
 
+def _why_no_match(matcher: Matcher, command: str, args: argparse.Namespace) -> str:
+    """Why a query returned nobody: an empty registry, nobody but the actor, or the filters."""
+    registered = matcher.store.count()
+    if registered == 0:
+        return (f"the registry {matcher.settings.db_path} is empty: import profiles first "
+                "(soliris import FILE)")
+    if command == "suggest" and registered == 1:
+        return f"'{args.id}' is the only actor in the registry: nobody else to suggest"
+    return "no actor matches these filters"
+
+
 def _print_matches(results: list[Match], lang: str) -> None:
-    if not results:
-        print("no actor matches these filters", file=sys.stderr)
-        return
     width = _width()
     for rank, match in enumerate(results, start=1):
         p = match.profile

@@ -75,6 +75,21 @@ def test_table_output_is_readable(run, profiles_file):
     assert "Même localité ou région partenaire : Kintambo" in out
 
 
+def test_an_empty_answer_says_why(run, profiles_file, tmp_path):
+    code, out, err = run("match", "eau potable")
+    assert code == 0 and out == "" and "is empty: import profiles first" in err
+    solo = tmp_path / "solo.jsonl"
+    solo.write_text(json.dumps(PROFILES[0]) + "\n", encoding="utf-8")
+    run("import", str(solo))
+    code, out, err = run("suggest", "commune-uccle")
+    assert code == 0 and "only actor in the registry" in err
+    run("import", str(profiles_file))
+    code, out, err = run("match", "eau", "--kind", "expert")
+    assert code == 0 and out == "" and "no actor matches these filters" in err
+    code, out, _ = run("match", "eau", "--kind", "expert", "--json")
+    assert code == 0 and json.loads(out) == []
+
+
 def test_one_bad_row_imports_nothing(run, profiles_file, tmp_path):
     run("import", str(profiles_file))
     before = Store(run.db).content_hash()
