@@ -60,9 +60,8 @@ HELD_OUT_SETS = {
     "fourteenth-registry": _registry("alt13"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("held-out-4", "held-out-5", "held-out-6", "held-out-7", "tenth-registry",
-              "eleventh-registry", "twelfth-registry", "thirteenth-registry",
-              "fourteenth-registry")
+FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "tenth-registry", "eleventh-registry",
+              "twelfth-registry", "thirteenth-registry", "fourteenth-registry")
 
 
 def shared_dir() -> Path:

@@ -253,12 +253,12 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
                      "project": project.to_dict(), "tfidf": baseline.to_dict(),
                      "encoders": {m: vars(r.overall) for m, r in runs.items()}}
     print(f"### Case sets written blind to the engine — project ({model}) vs TF-IDF\n")
-    print("Their authors saw only the profiles, never the engine, its weights or the cases "
-          "above. No weight was fitted on them. `heldout.jsonl` and `alt/` served to accept "
-          "or reject changes that had to hold on every set; `blind2.jsonl`, `alt2/`, "
-          "`alt3/` and `alt7/` were also read to diagnose misses, after their first "
-          "measurement; `alt4/`, `alt5/`, `blind3.jsonl`, `alt6/` and `alt8/` were only scored, "
-          "never read.\n")
+    print("Their authors saw only the profiles (or only the fact sheet, for a registry of "
+          "their own), never the engine, its weights or the cases above. Development sets "
+          "decided which changes were kept, or were read to diagnose misses after their first "
+          "measurement; the fresh sets (named below the table) were only scored, and served "
+          "as a yes/no for changes decided in advance. `data/README.md` gives each set's "
+          "history.\n")
     print(markdown_table(["cases", "registry", "profiles", "n", f"project nDCG@{k}",
                           f"TF-IDF nDCG@{k}", "ratio", f"project R@{k}", f"TF-IDF R@{k}",
                           f"`match` nDCG@{k}", f"`suggest` nDCG@{k}",
