@@ -29,10 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from matcher import hubness as hubness_module
+from matcher import hubness
 from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.features import CONCEPT_SETS, FeatureCache, Places, text_features
-from matcher.hubness import registry_hubness
 from matcher.language import language_means
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
@@ -116,7 +115,7 @@ class Index:
                 and self.profile_vectors.shape[1] > FIRST_PASS_DIMS:
             self.first_pass = reduce_profiles(self.profile_vectors)
         if self.profile_hubness is None or self.passage_hubness is None:
-            self.profile_hubness, self.passage_hubness = registry_hubness(
+            self.profile_hubness, self.passage_hubness = hubness.registry_hubness(
                 self.profile_vectors, self.passage_vectors, self.passage_start)
         self.row_of = {p.id: i for i, p in enumerate(self.profiles)}
         if not self.language_means:
@@ -269,7 +268,7 @@ def _hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray, start: np
     fresh = np.flatnonzero(reuse < 0)
     kept = np.flatnonzero(reuse >= 0)
     if previous is None or previous.profile_hubness is None \
-            or previous.passage_hubness is None or n <= hubness_module.REFERENCE_SIZE \
+            or previous.passage_hubness is None or n <= hubness.REFERENCE_SIZE \
             or len(fresh) > HUBNESS_REUSE_SHARE * n \
             or abs(len(previous) - n) > HUBNESS_REUSE_SHARE * n:
         return None, None
@@ -280,8 +279,8 @@ def _hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray, start: np
         old = reuse[row]
         passage[start[row]:start[row + 1]] = previous.passage_hubness[
             previous.passage_start[old]:previous.passage_start[old + 1]]
-    fresh_profile, fresh_passage = registry_hubness(profile_vectors, passage_vectors, start,
-                                                    rows=fresh)
+    fresh_profile, fresh_passage = hubness.registry_hubness(profile_vectors, passage_vectors,
+                                                            start, rows=fresh)
     profile[fresh] = fresh_profile
     offset = 0
     for row in fresh:
