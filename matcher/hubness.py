@@ -9,8 +9,9 @@ query is lowered by its mean cosine with its ``k`` nearest neighbours. A passage
 here are the profile vectors of the *other* actors of the registry; in a large registry, of a
 fixed, evenly spaced sample of them.
 
-Pure functions over arrays; :mod:`matcher.index` stores the values and :mod:`matcher.ranking`
-subtracts them (``Weights.hubness``).
+Pure functions over arrays; :func:`matcher.index.registry_hubness` applies them to a registry,
+:mod:`matcher.index` stores the values and :mod:`matcher.ranking` subtracts them
+(``Weights.hubness``).
 """
 
 from __future__ import annotations
@@ -61,22 +62,3 @@ def hubness(vectors: np.ndarray, owners: np.ndarray, reference: np.ndarray,
         out[start:stop] = np.divide(totals, counts, out=np.zeros(stop - start, np.float32),
                                     where=counts > 0)
     return out
-
-
-def registry_hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray,
-                     passage_start: np.ndarray, rows: np.ndarray | None = None,
-                     k: int = NEIGHBOURS, size: int | None = None
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Hubness of every profile vector and of every passage vector of a registry (or, with
-    ``rows``, of those actors' profiles and passages only, in that order), measured against
-    :func:`reference_rows` of its profile vectors."""
-    n = len(profile_vectors)
-    reference = reference_rows(n, size)
-    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
-    lengths = passage_start[rows + 1] - passage_start[rows]
-    positions = (np.concatenate([np.arange(passage_start[r], passage_start[r + 1])
-                                 for r in rows]) if len(rows) else np.zeros(0, np.int64))
-    profile = hubness(profile_vectors[rows], rows, profile_vectors[reference], reference, k)
-    passage = hubness(passage_vectors[positions], np.repeat(rows, lengths),
-                      profile_vectors[reference], reference, k)
-    return profile, passage

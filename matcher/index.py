@@ -115,7 +115,7 @@ class Index:
                 and self.profile_vectors.shape[1] > FIRST_PASS_DIMS:
             self.first_pass = reduce_profiles(self.profile_vectors)
         if self.profile_hubness is None or self.passage_hubness is None:
-            self.profile_hubness, self.passage_hubness = hubness.registry_hubness(
+            self.profile_hubness, self.passage_hubness = registry_hubness(
                 self.profile_vectors, self.passage_vectors, self.passage_start)
         self.row_of = {p.id: i for i, p in enumerate(self.profiles)}
         if not self.language_means:
@@ -147,6 +147,34 @@ class Index:
 
 def kind_code(kind: str) -> int:
     return KINDS.index(kind)
+
+
+def passage_positions(passage_start: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions, in the passage arrays laid out by ``passage_start``, of the passages of
+    ``rows``: those of the first row, then those of the second..."""
+    rows = np.asarray(rows, dtype=np.int64)
+    starts = passage_start[rows]
+    lengths = passage_start[rows + 1] - starts
+    firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def registry_hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray,
+                     passage_start: np.ndarray, rows: np.ndarray | None = None,
+                     k: int = hubness.NEIGHBOURS, size: int | None = None
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Hubness of every profile vector and of every passage vector of a registry (or, with
+    ``rows``, of those actors' profiles and passages only, in that order), measured against
+    :func:`matcher.hubness.reference_rows` of its profile vectors."""
+    n = len(profile_vectors)
+    reference = hubness.reference_rows(n, size)
+    rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
+    lengths = passage_start[rows + 1] - passage_start[rows]
+    profile = hubness.hubness(profile_vectors[rows], rows, profile_vectors[reference],
+                              reference, k)
+    passage = hubness.hubness(passage_vectors[passage_positions(passage_start, rows)],
+                              np.repeat(rows, lengths), profile_vectors[reference], reference, k)
+    return profile, passage
 
 
 def field_means(block: np.ndarray, fields: np.ndarray) -> tuple[np.ndarray, np.ndarray | None,
@@ -275,18 +303,10 @@ def _hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray, start: np
     profile = np.empty(n, dtype=np.float32)
     passage = np.empty(int(start[-1]), dtype=np.float32)
     profile[kept] = previous.profile_hubness[reuse[kept]]
-    for row in kept:
-        old = reuse[row]
-        passage[start[row]:start[row + 1]] = previous.passage_hubness[
-            previous.passage_start[old]:previous.passage_start[old + 1]]
-    fresh_profile, fresh_passage = hubness.registry_hubness(profile_vectors, passage_vectors,
-                                                            start, rows=fresh)
-    profile[fresh] = fresh_profile
-    offset = 0
-    for row in fresh:
-        length = int(start[row + 1] - start[row])
-        passage[start[row]:start[row + 1]] = fresh_passage[offset:offset + length]
-        offset += length
+    passage[passage_positions(start, kept)] = previous.passage_hubness[
+        passage_positions(previous.passage_start, reuse[kept])]
+    profile[fresh], passage[passage_positions(start, fresh)] = registry_hubness(
+        profile_vectors, passage_vectors, start, rows=fresh)
     return profile, passage
 
 

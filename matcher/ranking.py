@@ -40,7 +40,7 @@ import numpy as np
 from scipy import sparse
 
 from matcher.features import Places
-from matcher.index import Index, kind_code
+from matcher.index import Index, kind_code, passage_positions
 from matcher.intent import requested_kinds
 from matcher.language import neutralise
 from matcher.lexical import weigh
@@ -389,10 +389,8 @@ def _passage_scores(index: Index, query: Query, rows: np.ndarray, hubness: float
     """For each candidate: the mean over query passages of the best actor passage (cosines
     lowered by ``hubness`` times each passage's hubness), and the global position of the actor
     passage that matched best (for the reason)."""
-    starts = index.passage_start[rows]
-    ends = index.passage_start[rows + 1]
-    lengths = ends - starts
-    positions = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+    lengths = index.passage_start[rows + 1] - index.passage_start[rows]
+    positions = passage_positions(index.passage_start, rows)
     vectors = index.passage_vectors[positions].astype(np.float32)
     sims = query.passage_vectors.astype(np.float32) @ vectors.T  # (k, M)
     if hubness:

@@ -7,8 +7,8 @@ import pytest
 
 import matcher.hubness as hubness_module
 from matcher.encoders import CachedEncoder, normalise_rows
-from matcher.hubness import hubness, reference_rows, registry_hubness
-from matcher.index import build_index
+from matcher.hubness import hubness, reference_rows
+from matcher.index import build_index, passage_positions, registry_hubness
 from matcher.profile import validate_record
 from tests.matcher.test_ranking import BagOfWordsEncoder
 
@@ -62,6 +62,13 @@ def test_reference_is_everybody_up_to_its_size_then_an_even_sample():
     assert len(sample) == 8 and sample[0] == 0 and sample[-1] == 999
     assert np.array_equal(sample, reference_rows(1000, size=8))
     assert reference_rows(0).shape == (0,)
+
+
+def test_passage_positions_list_each_rows_passages_in_order():
+    start = np.array([0, 2, 3, 6, 6, 9])  # row 3 has no passage
+    for rows in ([0, 1, 2, 3, 4], [4, 0], [3], [2, 2], []):
+        expected = [p for r in rows for p in range(start[r], start[r + 1])]
+        assert passage_positions(start, np.array(rows, dtype=np.int64)).tolist() == expected
 
 
 def test_registry_hubness_of_some_rows_equals_that_of_all_rows():
