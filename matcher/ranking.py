@@ -27,8 +27,9 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
 - ``peer`` (zero or negative): for partners of a registered actor, a candidate of the same kind
   (another commune for a commune) is lowered: partners play another role.
 - ``diversity`` (zero or negative): a greedy maximal-marginal-relevance pass lowers candidates that
-  look like an already chosen one or repeat its kind, so a request shows a commune and a diaspora
-  group next to NGOs when they are relevant. Scores stay non-increasing down the list.
+  repeat the kind of an already chosen one, so a request shows a commune and a diaspora group
+  next to NGOs when they are relevant, and near-duplicates of a chosen one (the same text
+  registered twice). Scores stay non-increasing down the list.
 """
 
 from __future__ import annotations
@@ -78,6 +79,11 @@ class Weights:
     peer: float = 0.15
     local: float = 0.05
     look_alike: float = 0.08
+    # Closeness (0 at the pool's median similarity, 1 for the same vector) from which a chosen
+    # actor's look-alikes are lowered: only near-duplicates (one organisation registered twice,
+    # branches with one text). Lowering every actor closer than the median (0) cost 0.004 nDCG@5
+    # on the development sets (12 of 13 lower): relevant partners on one topic look alike.
+    near_duplicate: float = 0.8
     same_kind: float = 0.02
     town_share: float = 0.4
     broader_town: float = 0.5
@@ -475,7 +481,9 @@ def _diversify(index: Index, rows: np.ndarray, relevance: np.ndarray, top: int,
         penalties[pick] = penalty[pick]
         remaining[pick] = False
         closeness = np.clip((sims[pick] - reference) / max(1.0 - reference, 1e-6), 0.0, 1.0)
-        look_alike = np.maximum(look_alike, closeness)
+        duplicate = np.clip((closeness - weights.near_duplicate)
+                            / max(1.0 - weights.near_duplicate, 1e-6), 0.0, 1.0)
+        look_alike = np.maximum(look_alike, duplicate)
         same_kind += kinds == kinds[pick]
     return chosen, penalties
 

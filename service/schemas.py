@@ -230,7 +230,8 @@ PARTS_DESCRIPTION = (
     "the weighted parts that add up to `score`: `semantic` (what the texts say), `geography` "
     "(shared partner countries and towns), `complementarity` (offers meeting needs), "
     "`peer` (zero or negative: for partners of an actor, one of its own kind is lowered), "
-    "`diversity` (zero or negative: a look-alike of a better result is lowered), and any part "
+    "`diversity` (zero or negative: a repeat of a better result's kind, or a near-duplicate of "
+    "it, is lowered), and any part "
     "a later engine adds")
 
 

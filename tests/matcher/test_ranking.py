@@ -142,10 +142,27 @@ def test_a_service_rendered_in_brussels_halves_the_partner_country(index, encode
 def test_diversity_lifts_a_different_kind_above_look_alikes(index, encoder):
     query = text_query(encoder, "water wells and sanitation in villages")
     plain = rank(index, query, top=3, weights=Weights(look_alike=0, same_kind=0))
-    diverse = rank(index, query, top=3, weights=Weights(look_alike=0.5, same_kind=0.1))
+    diverse = rank(index, query, top=3, weights=Weights(same_kind=0.2))
     assert [m.profile.kind for m in plain] == ["ngo", "ngo", "ngo"]
     assert len({m.profile.kind for m in diverse}) > 1
     assert all(m.parts["diversity"] <= 0 for m in diverse)
+
+
+def test_only_near_duplicates_count_as_look_alikes(encoder):
+    twin = validate_record({**PROFILES[0].to_dict(), "id": "a7"})
+    index = build_index([*PROFILES, twin], encoder)
+    query = text_query(encoder, "water wells and sanitation in villages")
+    weights = Weights(look_alike=0.5, same_kind=0)
+    by_id = {m.profile.id: m for m in rank(index, query, top=8, weights=weights)}
+    twins = sorted([by_id["a0"], by_id["a7"]], key=lambda m: m.parts["diversity"])
+    # The second copy of one text is lowered; a1 and a2, NGOs on the same topic with other
+    # sentences, are relevant partners in their own right and keep their score.
+    assert twins[0].parts["diversity"] < -0.4
+    assert twins[1].parts["diversity"] == 0
+    assert by_id["a1"].parts["diversity"] == by_id["a2"].parts["diversity"] == 0
+    everyone = rank(index, query, top=4, weights=Weights(look_alike=0.5, same_kind=0,
+                                                         near_duplicate=0))
+    assert sum(m.parts["diversity"] < 0 for m in everyone) > 1
 
 
 def test_partners_of_an_actor_play_another_role(index, encoder):
