@@ -46,6 +46,8 @@ HELD_OUT_SETS = {
     "held-out-5": (SAMPLE, ROOT / "data" / "eval" / "blind5.jsonl"),
     "held-out-6": (SAMPLE, ROOT / "data" / "eval" / "blind6.jsonl"),
     "held-out-7": (SAMPLE, ROOT / "data" / "eval" / "blind7.jsonl"),
+    "held-out-8": (SAMPLE, ROOT / "data" / "eval" / "blind8.jsonl"),
+    "held-out-9": (SAMPLE, ROOT / "data" / "eval" / "blind9.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -58,10 +60,13 @@ HELD_OUT_SETS = {
     "twelfth-registry": _registry("alt11"),
     "thirteenth-registry": _registry("alt12"),
     "fourteenth-registry": _registry("alt13"),
+    "fifteenth-registry": _registry("alt14"),
+    "sixteenth-registry": _registry("alt15"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
-FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "tenth-registry", "eleventh-registry",
-              "twelfth-registry", "thirteenth-registry", "fourteenth-registry")
+FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
+              "tenth-registry", "eleventh-registry", "twelfth-registry", "thirteenth-registry",
+              "fourteenth-registry", "fifteenth-registry", "sixteenth-registry")
 
 
 def shared_dir() -> Path:
