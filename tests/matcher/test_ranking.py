@@ -139,7 +139,7 @@ def test_a_service_rendered_in_brussels_halves_the_partner_country(index, encode
         weights.geography * (1 - weights.town_share))
 
 
-def test_diversity_lifts_a_different_kind_above_look_alikes(index, encoder):
+def test_diversity_lifts_a_different_kind_above_repeats_of_one_kind(index, encoder):
     query = text_query(encoder, "water wells and sanitation in villages")
     plain = rank(index, query, top=3, weights=Weights(look_alike=0, same_kind=0))
     diverse = rank(index, query, top=3, weights=Weights(same_kind=0.2))
