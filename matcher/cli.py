@@ -183,7 +183,8 @@ def _run(args: argparse.Namespace, matcher: Matcher) -> int:
                              indent=2))
         elif results:
             _print_matches(results, args.lang)
-        else:
+        if not results:
+            # On stderr, so that --json output stays exactly one array.
             print(_why_no_match(matcher, command, args), file=sys.stderr)
         return 0
     if command == "serve":

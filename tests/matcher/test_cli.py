@@ -86,8 +86,9 @@ def test_an_empty_answer_says_why(run, profiles_file, tmp_path):
     run("import", str(profiles_file))
     code, out, err = run("match", "eau", "--kind", "expert")
     assert code == 0 and out == "" and "no actor matches these filters" in err
-    code, out, _ = run("match", "eau", "--kind", "expert", "--json")
+    code, out, err = run("match", "eau", "--kind", "expert", "--json")
     assert code == 0 and json.loads(out) == []
+    assert "no actor matches these filters" in err  # said on stderr: stdout stays one array
 
 
 def test_one_bad_row_imports_nothing(run, profiles_file, tmp_path):
