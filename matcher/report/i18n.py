@@ -229,7 +229,7 @@ PART_LABELS: dict[str, dict[str, str]] = {
     "geography": {"fr": "géographie", "nl": "geografie", "en": "geography"},
     "complementarity": {"fr": "complémentarité", "nl": "complementariteit",
                         "en": "complementarity"},
-    "kind": {"fr": "type demandé", "nl": "gevraagde soort", "en": "requested kind"},
+    "kind": {"fr": "type d’acteur", "nl": "soort actor", "en": "kind of actor"},
     "local": {"fr": "même commune", "nl": "zelfde gemeente", "en": "same commune"},
     "peer": {"fr": "même rôle", "nl": "zelfde rol", "en": "same role"},
     "diversity": {"fr": "diversité", "nl": "diversiteit", "en": "diversity"},

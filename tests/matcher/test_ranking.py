@@ -165,6 +165,33 @@ def test_only_near_duplicates_count_as_look_alikes(encoder):
     assert sum(m.parts["diversity"] < 0 for m in everyone) > 1
 
 
+def test_an_advisory_council_counts_less_unless_the_text_asks_for_one(encoder):
+    council = actor(8, "advisory_council", "water wells and sanitation in villages. advice.",
+                    ["CD"])
+    index = build_index([*PROFILES, council], encoder)
+    weights = Weights()
+
+    def kind_part(text, filters=None):
+        by_id = {m.profile.id: m for m in rank(index, text_query(encoder, text),
+                                               filters or Filters(), top=8, weights=weights)}
+        return by_id["a8"].parts["kind"], by_id["a8"]
+
+    lowered, match = kind_part("water wells and sanitation in villages")
+    assert lowered == pytest.approx(-weights.unrequested_council)
+    assert match.score == pytest.approx(sum(match.parts.values()))
+    asked, _ = kind_part("we zoeken een adviesraad voor water wells and sanitation")
+    assert asked == pytest.approx(weights.requested_kind)
+    filtered, _ = kind_part("water wells", Filters(kinds=frozenset({"advisory_council"})))
+    assert filtered == 0
+    # Partners of a registered actor: a council is as often relevant as another kind.
+    from matcher.engine import Matcher
+
+    query = Matcher.actor_query(None, index, index.row_of["a0"])  # type: ignore[arg-type]
+    by_id = {m.profile.id: m for m in rank(index, query, Filters(exclude=frozenset({"a0"})),
+                                           top=8, weights=weights)}
+    assert by_id["a8"].parts["kind"] == 0
+
+
 def test_partners_of_an_actor_play_another_role(index, encoder):
     from matcher.engine import Matcher
 
