@@ -59,6 +59,7 @@ def query_from_text(encoder: Encoder, text: str) -> Query:
         whole, passage_vectors = vectors[0], vectors[1:]
     return Query(vector=whole, passage_vectors=passage_vectors, places=places_of([text]),
                  need_vector=whole, offer_vector=whole, wanted_kinds=requested_kinds(text),
+                 named_kinds=requested_kinds(text, seeking=True),
                  concepts=thesaurus().find(text), term_counts=term_counts([text]),
                  language=guess_language(text),
                  passage_languages=tuple(guess_language(p) for p in passages))

@@ -24,7 +24,7 @@ Score of a candidate = weighted sum of parts, each in [0, 1]:
   counts) and its ``needs`` match what the query offers; for an initiative text, also the
   share of its themes that the actor's ``offers`` name.
 - ``kind``: the candidate is of a kind the query asks for ("nous cherchons une commune"), or,
-  lowered, an advisory council that an initiative text neither asks for nor filters on.
+  lowered, an advisory council that an initiative text neither names nor filters on.
 - ``peer`` (zero or negative): for partners of a registered actor, a candidate of the same kind
   (another commune for a commune) is lowered: partners play another role.
 - ``diversity`` (zero or negative): a greedy maximal-marginal-relevance pass lowers candidates that
@@ -73,7 +73,7 @@ class Weights:
     # needs in the candidate's offers measured neutral, so only texts use it.
     offered_themes: float = 0.10
     requested_kind: float = 0.08
-    # An advisory council that an initiative text neither asks for nor filters on: councils
+    # An advisory council that an initiative text neither names nor filters on: councils
     # advise their commune and rarely carry a project. In the development sets they filled 52
     # of the sample's first-five `match` places with 19 % of them relevant (37 % on the
     # independent registries) against 50-65 % for the other kinds; for a registered actor they
@@ -122,6 +122,9 @@ class Query:
     kind: str | None = None
     concepts: frozenset[int] = frozenset()
     wanted_kinds: frozenset[str] = frozenset()
+    # Kinds a text names other than its author's, asked for or not ("Quel conseil consultatif
+    # pourrait nous aider ?" names a council without a seeking word before it).
+    named_kinds: frozenset[str] = frozenset()
     from_profile: bool = False  # a registered actor or a draft profile, not a free text
     term_counts: sparse.csr_matrix | None = None
     language: str | None = None  # of the whole text ("fr", "nl", "en"), when clear
@@ -357,7 +360,7 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
     kind_fit = weights.requested_kind * wanted
-    if not query.from_profile and "advisory_council" not in filters.kinds:
+    if not query.from_profile and "advisory_council" not in filters.kinds | query.named_kinds:
         council = (index.kind_codes[rows] == kind_code("advisory_council")) & ~wanted
         kind_fit = kind_fit - weights.unrequested_council * council
     peer = (index.kind_codes[rows] == kind_code(query.kind) if query.from_profile and query.kind

@@ -181,6 +181,8 @@ def test_an_advisory_council_counts_less_unless_the_text_asks_for_one(encoder):
     assert match.score == pytest.approx(sum(match.parts.values()))
     asked, _ = kind_part("we zoeken een adviesraad voor water wells and sanitation")
     assert asked == pytest.approx(weights.requested_kind)
+    named, _ = kind_part("Quel conseil consultatif connaît les water wells ?")
+    assert named == 0  # named in a question, not read as a request: not lowered either
     filtered, _ = kind_part("water wells", Filters(kinds=frozenset({"advisory_council"})))
     assert filtered == 0
     # Partners of a registered actor: a council is as often relevant as another kind.
