@@ -360,8 +360,9 @@ def rank(index: Index, query: Query, filters: Filters = Filters(), top: int = 10
     geography = (1 - weights.town_share) * countries[rows] + weights.town_share * towns
     wanted = np.isin(index.kind_codes[rows], [kind_code(k) for k in query.wanted_kinds])
     kind_fit = weights.requested_kind * wanted
-    if not query.from_profile and "advisory_council" not in filters.kinds | query.named_kinds:
-        council = (index.kind_codes[rows] == kind_code("advisory_council")) & ~wanted
+    asked = filters.kinds | query.wanted_kinds | query.named_kinds
+    if not query.from_profile and "advisory_council" not in asked:
+        council = index.kind_codes[rows] == kind_code("advisory_council")
         kind_fit = kind_fit - weights.unrequested_council * council
     peer = (index.kind_codes[rows] == kind_code(query.kind) if query.from_profile and query.kind
             else np.zeros(len(rows), dtype=bool))

@@ -165,7 +165,7 @@ def test_only_near_duplicates_count_as_look_alikes(encoder):
     assert sum(m.parts["diversity"] < 0 for m in everyone) > 1
 
 
-def test_an_advisory_council_counts_less_unless_the_text_asks_for_one(encoder):
+def test_an_advisory_council_counts_less_unless_the_text_names_one(encoder):
     council = actor(8, "advisory_council", "water wells and sanitation in villages. advice.",
                     ["CD"])
     index = build_index([*PROFILES, council], encoder)
