@@ -48,6 +48,8 @@ HELD_OUT_SETS = {
     "held-out-7": (SAMPLE, ROOT / "data" / "eval" / "blind7.jsonl"),
     "held-out-8": (SAMPLE, ROOT / "data" / "eval" / "blind8.jsonl"),
     "held-out-9": (SAMPLE, ROOT / "data" / "eval" / "blind9.jsonl"),
+    "held-out-10": (SAMPLE, ROOT / "data" / "eval" / "blind10.jsonl"),
+    "held-out-11": (SAMPLE, ROOT / "data" / "eval" / "blind11.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -62,11 +64,15 @@ HELD_OUT_SETS = {
     "fourteenth-registry": _registry("alt13"),
     "fifteenth-registry": _registry("alt14"),
     "sixteenth-registry": _registry("alt15"),
+    "seventeenth-registry": _registry("alt16"),
+    "eighteenth-registry": _registry("alt17"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
 FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
+              "held-out-10", "held-out-11",
               "tenth-registry", "eleventh-registry", "twelfth-registry", "thirteenth-registry",
-              "fourteenth-registry", "fifteenth-registry", "sixteenth-registry")
+              "fourteenth-registry", "fifteenth-registry", "sixteenth-registry",
+              "seventeenth-registry", "eighteenth-registry")
 
 
 def shared_dir() -> Path:

@@ -301,7 +301,7 @@ def replicate_index(base: Index, size: int, seed: int = 0) -> Index:
     positions = passage_positions(base.passage_start, rows)
     encoder = ReplayEncoder(base.model, base.passage_vectors[positions],
                             np.repeat(copies, lengths), seed)
-    return build_index(profiles, encoder)  # type: ignore[arg-type]
+    return build_index(profiles, encoder, words=base.words)  # type: ignore[arg-type]
 
 
 def query_texts(count: int, seed: int = 11, max_chars: int = 600) -> list[str]:

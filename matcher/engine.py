@@ -20,7 +20,7 @@ from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
 from matcher.features import places_of, profile_concepts, profile_places, text_features
 from matcher.formats import read_profiles
 from matcher.index import Index, build_index, field_means
-from matcher.intent import requested_kinds
+from matcher.intent import kind_mentions, requested_kinds
 from matcher.language import guess_language
 from matcher.lexical import profile_text, term_counts
 from matcher.places import fold, gazetteer
@@ -30,6 +30,7 @@ from matcher.settings import Settings
 from matcher.store import Store, StoredActor, UpsertSummary
 from matcher.text import profile_passages, split_passages
 from matcher.themes import thesaurus
+from matcher.wordmatch import MAX_QUERY_WORDS, content_words
 
 Progress = Callable[[int, int], None]
 
@@ -45,9 +46,10 @@ def _one_blas_thread() -> threadpool_limits:
     return threadpool_limits(1, user_api="blas")
 
 
-def query_from_text(encoder: Encoder, text: str) -> Query:
+def query_from_text(encoder: Encoder, text: str, index: Index | None = None) -> Query:
     """The query for an initiative text: its vector and its sentences' vectors, the places,
-    themes and kinds of partner it names. The text says both what is needed and what its
+    themes and kinds of partner it names, and its rarest words in ``index`` (its first words
+    without one) with their vectors. The text says both what is needed and what its
     authors bring ("we run a shop and want to sell..."), so it stands for both sides of
     complementarity: actors whose offers answer it, and actors whose needs it answers."""
     passages = split_passages(text) or [text.strip()]
@@ -57,10 +59,18 @@ def query_from_text(encoder: Encoder, text: str) -> Query:
     else:
         vectors = encoder.encode([text.strip(), *passages], "query")
         whole, passage_vectors = vectors[0], vectors[1:]
+    kinds = kind_mentions(text)
+    words = content_words(text)
+    if index is not None and len(words) > MAX_QUERY_WORDS:
+        rarity = index.word_weights(words)
+        words = [words[i] for i in sorted(np.argsort(-rarity, kind="stable")[:MAX_QUERY_WORDS])]
+    words = words[:MAX_QUERY_WORDS]
     return Query(vector=whole, passage_vectors=passage_vectors, places=places_of([text]),
-                 need_vector=whole, offer_vector=whole, wanted_kinds=requested_kinds(text),
-                 named_kinds=requested_kinds(text, seeking=True),
+                 need_vector=whole, offer_vector=whole, wanted_kinds=kinds.requested,
+                 named_kinds=kinds.named,
                  concepts=thesaurus().find(text), term_counts=term_counts([text]),
+                 words=tuple(words),
+                 word_vectors=encoder.encode(words, "passage") if words else None,
                  language=guess_language(text),
                  passage_languages=tuple(guess_language(p) for p in passages))
 
@@ -205,7 +215,7 @@ class Matcher:
         filters = self._filters(top, kinds, countries, exclude)
         index = self.index()
         with _one_blas_thread():
-            return rank(index, self.text_query(text), filters, top, self.weights)
+            return rank(index, self.text_query(text, index), filters, top, self.weights)
 
     def suggest(self, actor_id: str, top: int = 10, kinds: Iterable[str] = (),
                 countries: Iterable[str] = ()) -> list[Match]:
@@ -226,8 +236,9 @@ class Matcher:
         with _one_blas_thread():
             return rank(index, self.profile_query(profile), filters, top, self.weights)
 
-    def text_query(self, text: str) -> Query:
-        return query_from_text(self.encoder.encoder, text)
+    def text_query(self, text: str, index: Index | None = None) -> Query:
+        return query_from_text(self.encoder.encoder, text,
+                               self.index() if index is None else index)
 
     def actor_query(self, index: Index, row: int) -> Query:
         profile = index.profiles[row]

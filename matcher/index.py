@@ -18,13 +18,16 @@ Arrays, not objects, so that a query over 100,000 actors is a few matrix product
   directions, so that the pass over everybody reads a quarter of the memory (see
   :class:`FirstPass`);
 - ``profile_hubness`` (n,) and ``passage_hubness`` (m,) float32: how near each vector lies to
-  the other actors (:mod:`matcher.hubness`), taken out of its similarities at ranking.
+  the other actors (:mod:`matcher.hubness`), taken out of its similarities at ranking;
+- ``words`` and ``word_rows`` (n, w) sparse: the registry's vocabulary with one vector per word,
+  and the words of each actor (:mod:`matcher.wordmatch`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -37,6 +40,7 @@ from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages
 from matcher.themes import thesaurus
+from matcher.wordmatch import WordTable, content_words, word_idf
 
 #: Registries from this size get a reduced first pass (below it the full product is cheap).
 REDUCE_FROM = 20_000
@@ -109,6 +113,8 @@ class Index:
     language_means: dict[str, np.ndarray] = field(default_factory=dict)
     profile_hubness: np.ndarray | None = None
     passage_hubness: np.ndarray | None = None
+    words: WordTable = field(default_factory=WordTable)
+    word_rows: sparse.csr_matrix | None = None
 
     def __post_init__(self) -> None:
         if self.first_pass is None and len(self.profiles) >= REDUCE_FROM \
@@ -133,6 +139,10 @@ class Index:
         self.lexical = weigh(self.term_counts, self.idf)
         # Query x actors products read the matrix by term: keep it in that layout too.
         self.lexical_by_term = self.lexical.T.tocsr()
+        if self.word_rows is None:
+            self.word_rows = sparse.csr_matrix((len(self), len(self.words)), dtype=np.int8)
+        self.word_idf = word_idf(self.word_rows)
+        self.unknown_word_idf = float(np.log(len(self) + 1) + 1.0)
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -144,19 +154,42 @@ class Index:
     def passages(self, row: int) -> np.ndarray:
         return self.passage_vectors[self.passage_start[row]:self.passage_start[row + 1]]
 
+    def word_weights(self, words: Sequence[str]) -> np.ndarray:
+        """Inverse document frequency of each word in this registry; a word no actor uses
+        weighs as much as the rarest one."""
+        return np.asarray([self.word_idf[self.words.position[w]] if w in self.words.position
+                           else self.unknown_word_idf for w in words], dtype=np.float64)
+
 
 def kind_code(kind: str) -> int:
     return KINDS.index(kind)
 
 
-def passage_positions(passage_start: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """Positions, in the passage arrays laid out by ``passage_start``, of the passages of
-    ``rows``: those of the first row, then those of the second..."""
+class PassageSpans(NamedTuple):
+    """Where the passages of some rows lie, gathered row after row (see :func:`passage_spans`)."""
+
+    positions: np.ndarray  # (m,) positions in the passage arrays, first row's passages first
+    lengths: np.ndarray  # (len(rows),) passages per row
+    offsets: np.ndarray  # (len(rows),) where each row's passages start within ``positions``
+
+
+def passage_spans(passage_start: np.ndarray, rows: np.ndarray) -> PassageSpans:
+    """The passages of ``rows`` in the arrays laid out by ``passage_start``: their positions
+    (those of the first row, then those of the second...), how many each row has and where
+    each row's run begins among them."""
     rows = np.asarray(rows, dtype=np.int64)
     starts = passage_start[rows]
     lengths = passage_start[rows + 1] - starts
-    firsts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    return np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    offsets = (np.cumsum(lengths) - lengths).astype(np.int64)
+    positions = (np.repeat(starts - offsets, lengths)
+                 + np.arange(int(lengths.sum()), dtype=np.int64))
+    return PassageSpans(positions, lengths, offsets)
+
+
+def passage_positions(passage_start: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Positions, in the passage arrays laid out by ``passage_start``, of the passages of
+    ``rows``: those of the first row, then those of the second..."""
+    return passage_spans(passage_start, rows).positions
 
 
 def registry_hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray,
@@ -169,11 +202,11 @@ def registry_hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray,
     n = len(profile_vectors)
     reference = hubness.reference_rows(n, size)
     rows = np.arange(n) if rows is None else np.asarray(rows, dtype=np.int64)
-    lengths = passage_start[rows + 1] - passage_start[rows]
+    spans = passage_spans(passage_start, rows)
     profile = hubness.hubness(profile_vectors[rows], rows, profile_vectors[reference],
                               reference, k)
-    passage = hubness.hubness(passage_vectors[passage_positions(passage_start, rows)],
-                              np.repeat(rows, lengths), profile_vectors[reference], reference, k)
+    passage = hubness.hubness(passage_vectors[spans.positions], np.repeat(rows, spans.lengths),
+                              profile_vectors[reference], reference, k)
     return profile, passage
 
 
@@ -190,13 +223,15 @@ def field_means(block: np.ndarray, fields: np.ndarray) -> tuple[np.ndarray, np.n
 def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
                 progress: Callable[[int, int], None] | None = None,
                 previous: Index | None = None, features: FeatureCache | None = None,
-                hashes: Sequence[str] | None = None) -> Index:
+                hashes: Sequence[str] | None = None, words: WordTable | None = None) -> Index:
     """Embed (through the cache) and arrange every profile's passages into an :class:`Index`.
 
     With ``previous``, the rows of profiles that did not change are copied from it, so that a
     write to a large registry only costs the work for the profiles it touched. ``features``
     caches the places and themes found in each profile (by content ``hashes``, one per
-    profile, computed when not given), so that a new process does not search them again."""
+    profile, computed when not given), so that a new process does not search them again.
+    ``words`` gives a vocabulary whose vectors are already known (default: ``previous``'s);
+    only words missing from it are embedded."""
     profiles = list(profiles)
     reuse = np.full(len(profiles), -1, dtype=np.int64)
     if previous is not None and previous.model == encoder.name:
@@ -265,6 +300,7 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
     profile_vectors = normalise_rows(profile_vectors)
     profile_hubness, passage_hubness = _hubness(profile_vectors, passage_vectors, start, reuse,
                                                 previous)
+    table, word_rows = _word_rows(profiles, encoder, reuse, previous, words)
     return Index(
         model=encoder.name,
         profiles=profiles,
@@ -283,6 +319,8 @@ def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
         term_counts=_term_counts(profiles, reuse, previous),
         profile_hubness=profile_hubness,
         passage_hubness=passage_hubness,
+        words=table,
+        word_rows=word_rows,
     )
 
 
@@ -308,6 +346,31 @@ def _hubness(profile_vectors: np.ndarray, passage_vectors: np.ndarray, start: np
     profile[fresh], passage[passage_positions(start, fresh)] = registry_hubness(
         profile_vectors, passage_vectors, start, rows=fresh)
     return profile, passage
+
+
+def _word_rows(profiles: Sequence[ActorProfile], encoder: CachedEncoder, reuse: np.ndarray,
+               previous: Index | None, words: WordTable | None
+               ) -> tuple[WordTable, sparse.csr_matrix]:
+    """The vocabulary (new words embedded) and each profile's words as a row against it; rows
+    of unchanged profiles are copied from ``previous`` when its vocabulary is the base."""
+    if words is None:
+        words = previous.words if previous is not None and previous.model == encoder.name \
+            else WordTable()
+    reusable = previous is not None and words is previous.words \
+        and previous.word_rows is not None
+    fresh = np.flatnonzero(reuse < 0) if reusable else np.arange(len(profiles))
+    kept = np.flatnonzero(reuse >= 0) if reusable else np.zeros(0, dtype=np.int64)
+    lists = [content_words(profile_text(profiles[i])) for i in fresh]
+    missing = words.missing(lists)
+    if missing:
+        words = words.extended(missing, encoder.encode(missing, "passage"))
+    parts = [words.rows(lists)]
+    if len(kept):
+        old = previous.word_rows[reuse[kept]]
+        parts.insert(0, sparse.csr_matrix((old.data, old.indices, old.indptr),
+                                          shape=(len(kept), len(words))))
+    stacked = sparse.vstack(parts, format="csr")
+    return words, stacked[np.argsort(np.concatenate([kept, fresh]), kind="stable")]
 
 
 def _term_counts(profiles: Sequence[ActorProfile], reuse: np.ndarray,

@@ -10,6 +10,7 @@ is ignored. Words with neither are ignored too, so plain descriptions change not
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from matcher.places import fold
 
@@ -41,6 +42,8 @@ _SEEKING = ("cherche", "cherchons", "cherchent", "chercher", "recherche", "reche
             "need", "needs", "besoin", "find", "trouver", "vinden", "contact", "contacter",
             "partenaire", "partenaires", "partner", "partners", "rejoindre", "join", "wanted",
             "connect", "connecter", "koppelen", "collaborer", "samenwerken", "collaborate")
+#: Words that ask rather than describe: a reason that relates two of them says nothing.
+REQUEST_WORDS = frozenset(_SEEKING)
 _SELF = ("notre", "nos", "our", "onze", "ons", "mijn", "mon", "ma", "my", "sommes", "are",
          "zijn", "ben", "am", "suis")
 _WINDOW = 10
@@ -60,20 +63,37 @@ _SENTENCE = re.compile(r"[.!?;\n]+")
 _ALSO = {"association": ("diaspora", "ngo")}
 
 
-def requested_kinds(text: str, *, seeking: bool = False) -> frozenset[str]:
-    """Kinds of actor the text asks for (empty when it asks for none in particular).
+class KindMentions(NamedTuple):
+    """The kinds of partner a text names, other than its author's own."""
 
-    With ``seeking`` the whole text is a request (a profile's ``needs``): every kind word
-    that does not name the requester counts."""
-    wanted: set[str] = set()
+    requested: frozenset[str]  # after a seeking word: "nous cherchons une commune"
+    named: frozenset[str]  # with or without one: "Quel conseil consultatif pourrait aider ?"
+
+
+def kind_mentions(text: str) -> KindMentions:
+    """The kinds a text asks for and the kinds it names (a superset), in one reading; a kind
+    word right after a possessive or "we are" names the requester and counts as neither."""
+    requested: set[str] = set()
+    named: set[str] = set()
     for sentence in _SENTENCE.split(text):
         folded = fold(sentence)
         for match in _KIND_RE.finditer(folded):
             before = folded[: match.start()].split()[-_WINDOW:]
             if any(word in _SELF for word in before[-2:]):
                 continue
-            if seeking or any(word in _SEEKING or word.startswith(("cherch", "zoek", "recherch"))
-                              for word in before):
-                kind = _KIND_OF[match.group(1)]
-                wanted.update((kind, *_ALSO.get(kind, ())))
-    return frozenset(wanted)
+            kind = _KIND_OF[match.group(1)]
+            kinds = (kind, *_ALSO.get(kind, ()))
+            named.update(kinds)
+            if any(word in _SEEKING or word.startswith(("cherch", "zoek", "recherch"))
+                   for word in before):
+                requested.update(kinds)
+    return KindMentions(frozenset(requested), frozenset(named))
+
+
+def requested_kinds(text: str, *, seeking: bool = False) -> frozenset[str]:
+    """Kinds of actor the text asks for (empty when it asks for none in particular).
+
+    With ``seeking`` the whole text is a request (a profile's ``needs``): every kind word
+    that does not name the requester counts."""
+    mentions = kind_mentions(text)
+    return mentions.named if seeking else mentions.requested

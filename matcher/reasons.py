@@ -67,6 +67,11 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Même commune bruxelloise : {places}",
         "nl": "Zelfde Brusselse gemeente: {places}",
     },
+    "close_words": {
+        "en": "Related words: {pairs}",
+        "fr": "Mots apparentés : {pairs}",
+        "nl": "Verwante woorden: {pairs}",
+    },
     "shared_themes": {
         "en": "Shared themes: {themes}",
         "fr": "Thèmes communs : {themes}",

@@ -224,7 +224,8 @@ STRINGS: dict[str, dict[str, str]] = {
 # Score parts reported by the engine (an unknown part is shown by its own name).
 PART_LABELS: dict[str, dict[str, str]] = {
     "semantic": {"fr": "sens", "nl": "betekenis", "en": "meaning"},
-    "lexical": {"fr": "mots communs", "nl": "gedeelde woorden", "en": "shared words"},
+    "lexical": {"fr": "mots communs ou apparentés", "nl": "gedeelde of verwante woorden",
+                "en": "shared or related words"},
     "themes": {"fr": "thèmes", "nl": "thema's", "en": "themes"},
     "geography": {"fr": "géographie", "nl": "geografie", "en": "geography"},
     "complementarity": {"fr": "complémentarité", "nl": "complementariteit",

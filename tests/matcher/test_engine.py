@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from matcher.engine import Matcher
@@ -44,3 +46,35 @@ def test_text_query_finds_actors_that_need_what_its_authors_bring(matcher: Match
     assert best.parts["complementarity"] > results[1].parts["complementarity"]
     assert any("need" in reason.lower() for reason in best.to_dict("en")["reasons"]), \
         best.to_dict("en")["reasons"]
+
+
+def test_a_dutch_word_meets_its_french_counterpart(matcher: Matcher) -> None:
+    """"boekhouding" is not "comptabilité" for exact-word matching; their word vectors are
+    close, so the word counts in the ``lexical`` part and the reason names the pair."""
+    matcher.upsert([
+        validate_record({
+            "id": "compta-asbl", "name": "Bénévoles du Bilan", "kind": "association",
+            "description": "Des bénévoles retraités tiennent la comptabilité des petites asbl "
+                           "de la diaspora et préparent leurs comptes annuels."}),
+        *(validate_record({"id": f"autre-{i}", "name": f"Autre {i}", "kind": "ngo",
+                           "description": description})
+          for i, description in enumerate([
+              "Wij boren waterputten in dorpen in Burkina Faso.",
+              "We train midwives in rural health centres in Rwanda.",
+              "Nous accompagnons les communes pour l'état civil à Kinshasa.",
+              "Wij organiseren jeugduitwisselingen met Marokko."]))
+    ])
+    text = "Onze jonge vzw zoekt iemand die kan helpen met de boekhouding."
+    best = matcher.match(text, top=1)[0]
+    assert best.profile.id == "compta-asbl"
+    assert any("boekhouding ≈ comptabilite" in reason
+               for reason in best.to_dict("nl")["reasons"]), best.to_dict("nl")["reasons"]
+    without = dataclasses.replace(matcher.weights, close_words=0.0)
+    matcher.weights, weights = without, matcher.weights
+    try:
+        exact_only = matcher.match(text, top=1)[0]
+    finally:
+        matcher.weights = weights
+    assert exact_only.profile.id == "compta-asbl"
+    assert best.parts["lexical"] > exact_only.parts["lexical"]
+    assert not any("≈" in reason for reason in exact_only.to_dict("nl")["reasons"])

@@ -8,7 +8,7 @@ import pytest
 import matcher.hubness as hubness_module
 from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.hubness import hubness, reference_rows
-from matcher.index import build_index, passage_positions, registry_hubness
+from matcher.index import build_index, passage_positions, passage_spans, registry_hubness
 from matcher.profile import validate_record
 from tests.matcher.test_ranking import BagOfWordsEncoder
 
@@ -69,6 +69,10 @@ def test_passage_positions_list_each_rows_passages_in_order():
     for rows in ([0, 1, 2, 3, 4], [4, 0], [3], [2, 2], []):
         expected = [p for r in rows for p in range(start[r], start[r + 1])]
         assert passage_positions(start, np.array(rows, dtype=np.int64)).tolist() == expected
+        spans = passage_spans(start, np.array(rows, dtype=np.int64))
+        assert spans.positions.tolist() == expected
+        assert spans.lengths.tolist() == [start[r + 1] - start[r] for r in rows]
+        assert spans.offsets.tolist() == [sum(spans.lengths[:i]) for i in range(len(rows))]
 
 
 def test_registry_hubness_of_some_rows_equals_that_of_all_rows():
@@ -140,7 +144,7 @@ def test_an_actor_made_of_generic_sentences_no_longer_wins():
                          for key, text in texts.items()], encoder)
     query = query_from_text(encoder, "we work with partners on water wells in villages")
     semantic_only = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0,
-                            themes=0, lexical=0)
+                            themes=0, lexical=0, text_lexical=0, close_words=0)
     first = {hub: rank(index, query, top=1, weights=replace(semantic_only, hubness=hub))[0]
              for hub in (0.0, 1.0)}
     assert first[0.0].profile.id == "generic"

@@ -1,6 +1,6 @@
 import pytest
 
-from matcher.intent import requested_kinds
+from matcher.intent import kind_mentions, requested_kinds
 
 
 @pytest.mark.parametrize("text, kinds", [
@@ -31,3 +31,16 @@ def test_a_profiles_needs_are_a_request_as_a_whole() -> None:
                            seeking=True) == {"commune"}
     assert requested_kinds("Le conseil consultatif communal veut des témoins",
                            seeking=True) == {"advisory_council"}
+
+
+@pytest.mark.parametrize("text", [
+    "Nous cherchons une commune ; notre association connaît un conseil consultatif",
+    "Quel conseil consultatif pourrait nous aider ? We zoeken een ngo.",
+    "Our association works in Dakar",
+    "",
+])
+def test_kind_mentions_reads_both_sets_as_requested_kinds_does(text: str) -> None:
+    mentions = kind_mentions(text)
+    assert mentions.requested == requested_kinds(text)
+    assert mentions.named == requested_kinds(text, seeking=True)
+    assert mentions.requested <= mentions.named

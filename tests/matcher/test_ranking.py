@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -12,6 +13,7 @@ from matcher.engine import query_from_text
 from matcher.index import build_index, reduce_profiles
 from matcher.profile import validate_record
 from matcher.ranking import Filters, Weights, rank, squash, town_match
+from matcher.wordmatch import MAX_QUERY_WORDS
 
 
 class BagOfWordsEncoder:
@@ -72,7 +74,7 @@ def _mean_of_nearest_others(vector, row, profile_vectors, k=10):
 def test_semantic_part_matches_brute_force(index, encoder, hubness):
     query = text_query(encoder, "water wells for villages")
     weights = Weights(geography=0, complementarity=0, look_alike=0, same_kind=0, themes=0,
-                      lexical=0, hubness=hubness)
+                      lexical=0, text_lexical=0, close_words=0, hubness=hubness)
     results = rank(index, query, top=len(PROFILES), weights=weights)
     vectors = index.profile_vectors
     coarse = np.array([float(vectors[r] @ query.vector)
@@ -468,3 +470,30 @@ def test_the_quoted_sentence_comes_from_the_description(index, encoder):
     by_id = {m.profile.id: m for m in rank(index, query, top=len(PROFILES))}
     quoted = [r.params["text"] for r in by_id["a4"].reasons if r.code == "passage"]
     assert quoted and all(q in PROFILES[4].description for q in quoted)
+
+
+def _words_of(index):
+    return [sorted(index.words.words[c] for c in index.word_rows[row].indices)
+            for row in range(len(index))]
+
+
+def test_an_index_rebuilt_from_a_previous_one_has_the_same_words(encoder):
+    first = build_index(PROFILES[:5], encoder)
+    changed = [*PROFILES[:3],
+               dataclasses.replace(PROFILES[3], description="jumelage scolaire avec Kintambo"),
+               *PROFILES[4:]]
+    incremental = build_index(changed, encoder, previous=first)
+    full = build_index(changed, encoder)
+    assert _words_of(incremental) == _words_of(full)
+    assert "jumelage" in _words_of(incremental)[3] and "twinning" not in _words_of(full)[3]
+    assert np.allclose(incremental.word_weights(["water", "jumelage", "unknown"]),
+                       full.word_weights(["water", "jumelage", "unknown"]))
+
+
+def test_a_long_text_keeps_its_rarest_words(index, encoder):
+    common = ["water", "wells", "sanitation", "villages"]  # in three actors each
+    rare = [f"zzword{i:02d}" for i in range(MAX_QUERY_WORDS)]  # in no actor
+    query = query_from_text(encoder, " ".join(common + rare), index)
+    assert sorted(query.words) == sorted(rare)
+    assert query.word_vectors.shape == (MAX_QUERY_WORDS, encoder.dim)
+    assert query_from_text(encoder, "de la et").words == ()

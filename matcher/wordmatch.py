@@ -1,0 +1,130 @@
+"""Word matching across languages: each word of an initiative text meets its closest word in
+an actor's texts, by the encoder's vectors of the words alone.
+
+Sentence vectors carry a text's meaning but blur its rare, precise words, and exact-word TF-IDF
+(:mod:`matcher.lexical`) keeps those words within one language only: "boekhouding" never meets
+"comptabilité". Here every distinct word of the registry is embedded once (a word is a very
+short text, so the cost is a small fraction of the passages'), and a text's word counts as
+found in an actor when one of the actor's words lies within ``threshold`` of it; rare words
+weigh more (inverse document frequency), as in TF-IDF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from matcher.places import fold
+
+#: Shortest word kept: shorter ones are mostly function words and abbreviations.
+MIN_WORD_CHARS = 4
+#: Most words of a text that are looked up, the rarest first: a long text's common words
+#: add cost, not information.
+MAX_QUERY_WORDS = 32
+
+# Function words of four letters or more in French, Dutch and English (shorter ones are
+# dropped by length).
+_STOPWORDS = frozenset("""
+dans pour avec nous vous leur leurs elle elles sont etre avoir notre votre plus mais aussi
+entre depuis tous toutes tout cette sans sous chez dont comme fait faire peut sont aupres
+voor zijn wordt worden onze jullie hebben heeft maar ook tussen sinds alle deze naar over
+door zich waar wanneer kunnen willen
+with that this from have been their they more also into which about other would there these
+those where when what while will some than very such were your them
+""".split())
+
+
+def content_words(text: str) -> list[str]:
+    """The distinct content words of ``text``, folded (lower case, no accents), in order of
+    first appearance."""
+    words = [w for w in fold(text).split()
+             if len(w) >= MIN_WORD_CHARS and w not in _STOPWORDS and not w.isdigit()]
+    return list(dict.fromkeys(words))
+
+
+@dataclass
+class WordTable:
+    """The registry's vocabulary and one vector per word; grows, never reorders, so that rows
+    of an actor-by-word matrix built against it stay valid."""
+
+    words: list[str] = field(default_factory=list)
+    vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float16))
+    position: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.position = {w: i for i, w in enumerate(self.words)}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def extended(self, words: Sequence[str], vectors: np.ndarray) -> WordTable:
+        """A table with ``words`` (not yet in this one) and their ``vectors`` appended."""
+        if not len(words):
+            return self
+        old = self.vectors if len(self) else np.zeros((0, vectors.shape[1]), dtype=np.float16)
+        return WordTable(self.words + list(words),
+                         np.vstack([old, vectors.astype(np.float16)]))
+
+    def missing(self, words_per_text: Sequence[Sequence[str]]) -> list[str]:
+        """Words of these texts that have no vector yet, each once."""
+        seen = dict.fromkeys(w for words in words_per_text for w in words
+                             if w not in self.position)
+        return list(seen)
+
+    def rows(self, words_per_text: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """One row per text, a one in the column of each of its words (all must be known)."""
+        indptr = np.cumsum([0, *(len(words) for words in words_per_text)])
+        columns = np.fromiter((self.position[w] for words in words_per_text for w in words),
+                              dtype=np.int32, count=int(indptr[-1]))
+        data = np.ones(len(columns), dtype=np.int8)
+        return sparse.csr_matrix((data, columns, indptr),
+                                 shape=(len(words_per_text), len(self)))
+
+
+def word_idf(word_rows: sparse.csr_matrix) -> np.ndarray:
+    """Smoothed inverse document frequency of every word of the table (by column)."""
+    frequency = np.bincount(word_rows.indices, minlength=word_rows.shape[1])
+    return (np.log((word_rows.shape[0] + 1) / (frequency + 1)) + 1.0).astype(np.float32)
+
+
+def word_match(query_vectors: np.ndarray, query_idf: np.ndarray, table_vectors: np.ndarray,
+               word_rows: sparse.csr_matrix, threshold: float) -> np.ndarray:
+    """For each row of ``word_rows`` (an actor's words, columns of ``table_vectors``): the
+    idf-weighted share of the query's words that meet a close word of the actor.
+
+    A word's closeness is its cosine rescaled so that ``threshold`` gives 0 and the same word
+    1; below ``threshold`` it counts 0. The query word counts with its closest word's
+    closeness.
+    """
+    n = word_rows.shape[0]
+    if len(query_vectors) == 0 or n == 0 or word_rows.nnz == 0:
+        return np.zeros(n)
+    columns, inverse = np.unique(word_rows.indices, return_inverse=True)
+    closeness = _closeness(query_vectors, table_vectors[columns], threshold)[:, inverse]
+    present = np.diff(word_rows.indptr) > 0
+    best = np.zeros((len(query_vectors), n), dtype=np.float32)
+    best[:, present] = np.maximum.reduceat(closeness, word_rows.indptr[:-1][present], axis=1)
+    return query_idf.astype(np.float64) @ best / max(float(query_idf.sum()), 1e-9)
+
+
+def closest_words(query_vectors: np.ndarray, table_vectors: np.ndarray, columns: np.ndarray,
+                  threshold: float) -> tuple[np.ndarray, np.ndarray]:
+    """For one actor's words (``columns`` of ``table_vectors``): per query word, the column of
+    its closest word (-1 when none is within ``threshold``) and that word's closeness (as in
+    :func:`word_match`)."""
+    k = len(query_vectors)
+    if k == 0 or len(columns) == 0:
+        return np.full(k, -1, dtype=np.int64), np.zeros(k)
+    closeness = _closeness(query_vectors, table_vectors[columns], threshold)
+    best = closeness.max(axis=1)
+    which = np.where(best > 0, np.asarray(columns)[np.argmax(closeness, axis=1)], -1)
+    return which.astype(np.int64), best.astype(np.float64)
+
+
+def _closeness(query_vectors: np.ndarray, word_vectors: np.ndarray,
+               threshold: float) -> np.ndarray:
+    sims = query_vectors.astype(np.float32) @ word_vectors.astype(np.float32).T
+    return np.clip((sims - threshold) / (1.0 - threshold), 0.0, 1.0)

@@ -1,0 +1,87 @@
+"""Cross-lingual word matching: word lists, the vocabulary table and the match maths against
+brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from matcher.encoders import normalise_rows
+from matcher.wordmatch import WordTable, closest_words, content_words, word_idf, word_match
+
+
+def test_content_words_are_folded_distinct_and_without_function_words() -> None:
+    text = "Nous cherchons une aide en Comptabilité pour notre ASBL ; comptabilite, 2024 !"
+    assert content_words(text) == ["cherchons", "aide", "comptabilite", "asbl"]
+    assert content_words("") == []
+    assert content_words("Wij zoeken boekhoudhulp voor onze vzw") == ["zoeken", "boekhoudhulp"]
+
+
+def test_a_word_table_grows_without_reordering() -> None:
+    table = WordTable(["eau", "puits"], np.eye(2, 3, dtype=np.float16))
+    assert table.missing([["puits", "forage"], ["forage", "ecole"]]) == ["forage", "ecole"]
+    grown = table.extended(["forage", "ecole"], np.ones((2, 3), dtype=np.float32))
+    assert grown.words == ["eau", "puits", "forage", "ecole"]
+    assert [grown.position[w] for w in grown.words] == [0, 1, 2, 3]
+    assert np.array_equal(grown.vectors[:2], table.vectors)
+    rows = grown.rows([["ecole", "eau"], [], ["puits"]])
+    assert rows.shape == (3, 4)
+    assert [sorted(rows[i].indices.tolist()) for i in range(3)] == [[0, 3], [], [1]]
+    assert table.extended([], np.zeros((0, 3))) is table
+
+
+def test_rarer_words_weigh_more() -> None:
+    rows = sparse.csr_matrix(np.array([[1, 1, 0], [1, 0, 0], [1, 0, 0]], dtype=np.int8))
+    idf = word_idf(rows)
+    assert idf[0] < idf[1] < idf[2]
+
+
+def _brute_force(query, idf, vectors, words_of, threshold):
+    scores, columns = [], []
+    for words in words_of:
+        best, which = [], []
+        for q in query:
+            close = [max(0.0, (float(q @ vectors[w]) - threshold) / (1 - threshold))
+                     for w in words]
+            top = max(close, default=0.0)
+            best.append(top)
+            which.append(words[int(np.argmax(close))] if top > 0 else -1)
+        scores.append(float(np.dot(idf, best) / idf.sum()))
+        columns.append(which)
+    return np.array(scores), np.array(columns)
+
+
+@pytest.mark.parametrize("threshold", [0.0, 0.3, 0.6])
+def test_word_match_equals_brute_force(threshold: float) -> None:
+    rng = np.random.default_rng(7)
+    vectors = normalise_rows(rng.normal(size=(30, 8)).astype(np.float32))
+    words_of = [sorted(rng.choice(30, size=int(rng.integers(0, 6)), replace=False).tolist())
+                for _ in range(12)]
+    words_of[3] = []  # an actor without a content word
+    table = WordTable([f"w{i}" for i in range(30)], vectors)
+    rows = table.rows([[f"w{i}" for i in words] for words in words_of])
+    query = normalise_rows(rng.normal(size=(4, 8)).astype(np.float32))
+    query[1] = vectors[5]  # a word of the registry: closeness 1 wherever it occurs
+    idf = rng.uniform(1.0, 3.0, size=4)
+    score = word_match(query, idf, table.vectors, rows, threshold)
+    expected_score, expected_columns = _brute_force(
+        query, idf, table.vectors.astype(np.float32), words_of, threshold)
+    assert np.allclose(score, expected_score, atol=1e-3)
+    for row, words in enumerate(words_of):
+        columns, closeness = closest_words(query, table.vectors, np.array(words, dtype=np.int64),
+                                           threshold)
+        assert columns.tolist() == expected_columns[row].tolist()
+        assert ((closeness > 0) == (columns >= 0)).all()
+        if 5 in words:
+            assert closeness[1] == pytest.approx(1.0, abs=1e-2)
+    assert score[3] == 0
+
+
+def test_word_match_without_words_scores_nothing() -> None:
+    rows = sparse.csr_matrix((2, 0), dtype=np.int8)
+    assert word_match(np.zeros((3, 4)), np.ones(3), np.zeros((0, 4)), rows, 0.5).tolist() \
+        == [0.0, 0.0]
+    columns, closeness = closest_words(np.zeros((3, 4)), np.zeros((0, 4)),
+                                       np.zeros(0, dtype=np.int64), 0.5)
+    assert columns.tolist() == [-1, -1, -1] and closeness.tolist() == [0.0, 0.0, 0.0]
