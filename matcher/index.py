@@ -40,7 +40,7 @@ from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages
 from matcher.themes import thesaurus
-from matcher.wordmatch import WordTable, content_words, word_idf
+from matcher.wordmatch import WordTable, chance_threshold, content_words, word_idf
 
 #: Registries from this size get a reduced first pass (below it the full product is cheap).
 REDUCE_FROM = 20_000
@@ -142,6 +142,7 @@ class Index:
         if self.word_rows is None:
             self.word_rows = sparse.csr_matrix((len(self), len(self.words)), dtype=np.int8)
         self.word_idf = word_idf(self.word_rows)
+        self._word_thresholds: dict[float, float] = {}
         self.unknown_word_idf = float(np.log(len(self) + 1) + 1.0)
 
     def __len__(self) -> int:
@@ -153,6 +154,13 @@ class Index:
 
     def passages(self, row: int) -> np.ndarray:
         return self.passage_vectors[self.passage_start[row]:self.passage_start[row + 1]]
+
+    def word_threshold(self, share: float) -> float:
+        """The cosine from which two of this registry's words count as close (see
+        :func:`matcher.wordmatch.chance_threshold`), measured once per index and share."""
+        if share not in self._word_thresholds:
+            self._word_thresholds[share] = chance_threshold(self.words.vectors, share)
+        return self._word_thresholds[share]
 
     def word_weights(self, words: Sequence[str]) -> np.ndarray:
         """Inverse document frequency of each word in this registry; a word no actor uses

@@ -69,9 +69,12 @@ class Weights:
     # its passages.
     text_lexical: float = 0.05
     close_words: float = 0.10
-    # Cosine of two words' vectors from which they count as the same word (0 at it, 1 for the
-    # same word); 0.4-0.6 measured alike.
-    close_word_threshold: float = 0.5
+    # Two words count as close (0 at the threshold, 1 for the same word) when their cosine is
+    # higher than that of all but this share of the pairs of the registry's words: where
+    # "close" begins depends on the encoder (unrelated words: about 0.3 with USE, 0.87 with
+    # e5). With USE on the sample registry it is a cosine of 0.50; fixed cosines of 0.4-0.6
+    # measured alike.
+    close_word_share: float = 0.035
     themes: float = 0.15
     geography: float = 0.30
     complementarity: float = 0.15
@@ -300,8 +303,8 @@ class CloseWords:
     def pairs(self, index: Index, row: int, limit: int = 3, least: float = 0.4
               ) -> list[tuple[str, str]]:
         """The text's words that the actor of ``row`` writes in another language and that lie
-        close to one of its words (closeness ``least``: cosine 0.7 at the default threshold,
-        where single-word vectors stop being reliable), rarest first: what a reason can show
+        close to one of its words (closeness ``least``: with USE a cosine of about 0.7, below
+        which single-word vectors stop being reliable), rarest first: what a reason can show
         beyond the exact words. Left out: request words ("zoekt", "cherchent"), whose match
         says nothing about the partner, and variants of one stem ("projet", "projets"), which
         a reader sees without help."""
@@ -328,10 +331,11 @@ def close_words(index: Index, query: Query, rows: np.ndarray, weights: Weights) 
             or weights.close_words == 0 or index.word_rows is None:
         return CloseWords(np.zeros(len(rows)))
     rarity = index.word_weights(query.words)
+    threshold = index.word_threshold(weights.close_word_share)
     raw = word_match(query.word_vectors, rarity, index.words.vectors, index.word_rows[rows],
-                     weights.close_word_threshold)
+                     threshold)
     score = squash((raw - raw.mean()) / (raw.std() + 1e-6)) if len(rows) > 1 else np.zeros(1)
-    return CloseWords(score, query, rarity, weights.close_word_threshold)
+    return CloseWords(score, query, rarity, threshold)
 
 
 def theme_overlap(index: Index, concepts: frozenset[int],

@@ -5,8 +5,9 @@ Sentence vectors carry a text's meaning but blur its rare, precise words, and ex
 (:mod:`matcher.lexical`) keeps those words within one language only: "boekhouding" never meets
 "comptabilité". Here every distinct word of the registry is embedded once (a word is a very
 short text, so the cost is a small fraction of the passages'), and a text's word counts as
-found in an actor when one of the actor's words lies within ``threshold`` of it; rare words
-weigh more (inverse document frequency), as in TF-IDF.
+found in an actor when one of the actor's words lies closer to it than nearly all pairs of
+unrelated words do (:func:`chance_threshold`); rare words weigh more (inverse document
+frequency), as in TF-IDF.
 """
 
 from __future__ import annotations
@@ -82,6 +83,25 @@ class WordTable:
         data = np.ones(len(columns), dtype=np.int8)
         return sparse.csr_matrix((data, columns, indptr),
                                  shape=(len(words_per_text), len(self)))
+
+
+#: Words sampled (evenly over the vocabulary) to learn what a chance similarity is.
+THRESHOLD_SAMPLE = 1_000
+
+
+def chance_threshold(vectors: np.ndarray, share: float, sample: int = THRESHOLD_SAMPLE
+                     ) -> float:
+    """The cosine that only ``share`` of the pairs of distinct words of a vocabulary exceed:
+    where "close" begins for this encoder. Encoders differ widely (unrelated words: about 0.3
+    with USE, 0.87 with e5), so a fixed cosine would mean nothing across models. 0.5 when the
+    vocabulary has fewer than two words."""
+    n = len(vectors)
+    if n < 2:
+        return 0.5
+    rows = np.unique(np.linspace(0, n - 1, num=min(sample, n)).astype(np.int64))
+    block = vectors[rows].astype(np.float32)
+    sims = (block @ block.T)[np.triu_indices(len(rows), k=1)]
+    return float(min(np.quantile(sims, 1.0 - share), 0.95))
 
 
 def word_idf(word_rows: sparse.csr_matrix) -> np.ndarray:

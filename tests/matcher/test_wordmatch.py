@@ -8,7 +8,14 @@ import pytest
 from scipy import sparse
 
 from matcher.encoders import normalise_rows
-from matcher.wordmatch import WordTable, closest_words, content_words, word_idf, word_match
+from matcher.wordmatch import (
+    WordTable,
+    chance_threshold,
+    closest_words,
+    content_words,
+    word_idf,
+    word_match,
+)
 
 
 def test_content_words_are_folded_distinct_and_without_function_words() -> None:
@@ -85,3 +92,18 @@ def test_word_match_without_words_scores_nothing() -> None:
     columns, closeness = closest_words(np.zeros((3, 4)), np.zeros((0, 4)),
                                        np.zeros(0, dtype=np.int64), 0.5)
     assert columns.tolist() == [-1, -1, -1] and closeness.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_the_chance_threshold_follows_the_encoders_scale() -> None:
+    """The same words under an encoder that crowds every vector into one direction (as e5
+    does) get a higher threshold, and in both cases the same share of pairs exceeds it."""
+    rng = np.random.default_rng(3)
+    spread = normalise_rows(rng.normal(size=(400, 16)).astype(np.float32))
+    crowded = normalise_rows(spread + 3.0 * normalise_rows(np.ones((1, 16), np.float32)))
+    pairs = np.triu_indices(400, k=1)
+    for vectors in (spread, crowded):
+        threshold = chance_threshold(vectors, share=0.05)
+        above = float(((vectors @ vectors.T)[pairs] > threshold).mean())
+        assert above == pytest.approx(0.05, abs=0.005)
+    assert chance_threshold(crowded, 0.05) > chance_threshold(spread, 0.05) + 0.3
+    assert chance_threshold(spread[:1], 0.05) == 0.5
