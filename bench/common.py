@@ -50,6 +50,7 @@ HELD_OUT_SETS = {
     "held-out-9": (SAMPLE, ROOT / "data" / "eval" / "blind9.jsonl"),
     "held-out-10": (SAMPLE, ROOT / "data" / "eval" / "blind10.jsonl"),
     "held-out-11": (SAMPLE, ROOT / "data" / "eval" / "blind11.jsonl"),
+    "held-out-12": (SAMPLE, ROOT / "data" / "eval" / "blind12.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -66,13 +67,14 @@ HELD_OUT_SETS = {
     "sixteenth-registry": _registry("alt15"),
     "seventeenth-registry": _registry("alt16"),
     "eighteenth-registry": _registry("alt17"),
+    "nineteenth-registry": _registry("alt18"),
 }
 #: Blind sets whose cases no developer has read: only these estimate quality on unseen cases.
 FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
-              "held-out-10", "held-out-11",
+              "held-out-10", "held-out-11", "held-out-12",
               "tenth-registry", "eleventh-registry", "twelfth-registry", "thirteenth-registry",
               "fourteenth-registry", "fifteenth-registry", "sixteenth-registry",
-              "seventeenth-registry", "eighteenth-registry")
+              "seventeenth-registry", "eighteenth-registry", "nineteenth-registry")
 
 
 def shared_dir() -> Path:

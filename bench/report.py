@@ -190,6 +190,7 @@ def child_prepare(size: int) -> dict[str, Any]:
         return {"stored_s": time.perf_counter() - started, "created": summary.created}
     started = time.perf_counter()
     matcher.upsert(records, ProgressBar(f"embedding {size:,} profiles"))
+    matcher.index()  # whatever a registry cached by an older version lacks (new kinds of text)
     seconds = time.perf_counter() - started
     encoded = matcher.encoder.encoded_count
     memo = RESULTS / f"report-{size}.embed.json"

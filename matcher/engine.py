@@ -136,12 +136,14 @@ class Matcher:
         """Write profiles by id, then embed whatever text is new (cached for next time), so that
         re-importing an unchanged file costs no embedding and no index build."""
         summary = self.store.upsert(profiles)
-        # Embed only what changed, now (the slow part, with progress); the index itself is
-        # rebuilt from the cache at the next query.
-        changed = set(summary.changed)
-        texts = [passage for profile in profiles if profile.id in changed
-                 for _, passage in profile_passages(profile)]
-        self.encoder.encode(texts, "passage", progress=progress)
+        # Embed only what changed, now (the slow part, with progress): passages and the words
+        # matched across languages. The index itself is rebuilt from the cache at the next
+        # query.
+        changed = [profile for profile in profiles if profile.id in set(summary.changed)]
+        texts = [passage for profile in changed for _, passage in profile_passages(profile)]
+        words = dict.fromkeys(word for profile in changed
+                              for word in content_words(profile_text(profile)))
+        self.encoder.encode([*texts, *words], "passage", progress=progress)
         return summary
 
     def create(self, profile: ActorProfile) -> StoredActor:

@@ -78,3 +78,19 @@ def test_a_dutch_word_meets_its_french_counterpart(matcher: Matcher) -> None:
     assert exact_only.profile.id == "compta-asbl"
     assert best.parts["lexical"] > exact_only.parts["lexical"]
     assert not any("≈" in reason for reason in exact_only.to_dict("nl")["reasons"])
+
+
+def test_an_import_embeds_everything_the_index_needs(matcher: Matcher) -> None:
+    """Passages and words are embedded at import, with its progress; building the index and a
+    second import of the same profiles embed nothing."""
+    profiles = [validate_record({"id": f"a{i}", "name": f"Actor {i}", "kind": "ngo",
+                                 "description": text})
+                for i, text in enumerate(["Wij boren waterputten in dorpen in Burkina Faso.",
+                                          "Nous formons des sages-femmes au Rwanda."])]
+    matcher.upsert(profiles)
+    after_import = matcher.encoder.encoded_count
+    assert after_import > 0
+    index = matcher.index()
+    assert "waterputten" in index.words.position and "sages" in index.words.position
+    matcher.upsert(profiles)
+    assert matcher.encoder.encoded_count == after_import
