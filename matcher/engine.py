@@ -30,7 +30,7 @@ from matcher.settings import Settings
 from matcher.store import Store, StoredActor, UpsertSummary
 from matcher.text import profile_passages, split_passages
 from matcher.themes import thesaurus
-from matcher.wordmatch import MAX_QUERY_WORDS, content_words
+from matcher.wordmatch import MAX_QUERY_WORDS, content_words, word_forms
 
 Progress = Callable[[int, int], None]
 
@@ -60,7 +60,8 @@ def query_from_text(encoder: Encoder, text: str, index: Index | None = None) -> 
         vectors = encoder.encode([text.strip(), *passages], "query")
         whole, passage_vectors = vectors[0], vectors[1:]
     kinds = kind_mentions(text)
-    words = content_words(text)
+    forms = word_forms(text)
+    words = list(forms)
     if index is not None and len(words) > MAX_QUERY_WORDS:
         rarity = index.word_weights(words)
         words = [words[i] for i in sorted(np.argsort(-rarity, kind="stable")[:MAX_QUERY_WORDS])]
@@ -69,7 +70,7 @@ def query_from_text(encoder: Encoder, text: str, index: Index | None = None) -> 
                  need_vector=whole, offer_vector=whole, wanted_kinds=kinds.requested,
                  named_kinds=kinds.named,
                  concepts=thesaurus().find(text), term_counts=term_counts([text]),
-                 words=tuple(words),
+                 words=tuple(words), word_forms=tuple(forms[w] for w in words),
                  word_vectors=encoder.encode(words, "passage") if words else None,
                  language=guess_language(text),
                  passage_languages=tuple(guess_language(p) for p in passages))

@@ -40,7 +40,7 @@ from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages
 from matcher.themes import thesaurus
-from matcher.wordmatch import WordTable, chance_threshold, content_words, word_idf
+from matcher.wordmatch import WordTable, chance_threshold, word_forms, word_idf
 
 #: Registries from this size get a reduced first pass (below it the full product is cheap).
 REDUCE_FROM = 20_000
@@ -368,10 +368,12 @@ def _word_rows(profiles: Sequence[ActorProfile], encoder: CachedEncoder, reuse: 
         and previous.word_rows is not None
     fresh = np.flatnonzero(reuse < 0) if reusable else np.arange(len(profiles))
     kept = np.flatnonzero(reuse >= 0) if reusable else np.zeros(0, dtype=np.int64)
-    lists = [content_words(profile_text(profiles[i])) for i in fresh]
+    forms = [word_forms(profile_text(profiles[i])) for i in fresh]
+    lists = [list(found) for found in forms]
     missing = words.missing(lists)
     if missing:
-        words = words.extended(missing, encoder.encode(missing, "passage"))
+        written = {w: f for found in reversed(forms) for w, f in found.items()}
+        words = words.extended(missing, encoder.encode(missing, "passage"), written)
     parts = [words.rows(lists)]
     if len(kept):
         old = previous.word_rows[reuse[kept]]

@@ -147,6 +147,7 @@ class Query:
     # An initiative text's rarest content words and their vectors (see ``matcher.wordmatch``).
     words: tuple[str, ...] = ()
     word_vectors: np.ndarray | None = None
+    word_forms: tuple[str, ...] = ()  # the words as written in the text, for reasons
     language: str | None = None  # of the whole text ("fr", "nl", "en"), when clear
     passage_languages: tuple[str | None, ...] = ()  # one per row of ``passage_vectors``
 
@@ -315,8 +316,10 @@ class CloseWords:
         which, closeness = closest_words(query.word_vectors, index.words.vectors, columns,
                                          self.threshold)
         vocabulary = index.words.words
-        found = [(float(rarity[i]), mine, vocabulary[c]) for i, (mine, c, close)
-                 in enumerate(zip(query.words, which, closeness, strict=True))
+        written = query.word_forms if len(query.word_forms) == len(query.words) else query.words
+        found = [(float(rarity[i]), written[i], index.words.form(vocabulary[c]))
+                 for i, (mine, c, close) in enumerate(zip(query.words, which, closeness,
+                                                          strict=True))
                  if c >= 0 and close >= least and vocabulary[c][:5] != mine[:5]
                  and mine not in REQUEST_WORDS and vocabulary[c] not in REQUEST_WORDS]
         return [(mine, theirs) for _, mine, theirs in

@@ -12,7 +12,8 @@ frequency), as in TF-IDF.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,12 +39,26 @@ those where when what while will some than very such were your them
 """.split())
 
 
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def word_forms(text: str) -> dict[str, str]:
+    """The distinct content words of ``text``, folded (lower case, no accents), in order of
+    first appearance, each with the form it was first written in (lower case, accents kept:
+    what a reason shows)."""
+    forms: dict[str, str] = {}
+    for token in _TOKEN.findall(text.casefold()):
+        folded = fold(token)
+        for word in folded.split():
+            if len(word) >= MIN_WORD_CHARS and word not in _STOPWORDS and not word.isdigit():
+                forms.setdefault(word, token if word == folded else word)
+    return forms
+
+
 def content_words(text: str) -> list[str]:
     """The distinct content words of ``text``, folded (lower case, no accents), in order of
     first appearance."""
-    words = [w for w in fold(text).split()
-             if len(w) >= MIN_WORD_CHARS and w not in _STOPWORDS and not w.isdigit()]
-    return list(dict.fromkeys(words))
+    return list(word_forms(text))
 
 
 @dataclass
@@ -53,6 +68,7 @@ class WordTable:
 
     words: list[str] = field(default_factory=list)
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float16))
+    forms: dict[str, str] = field(default_factory=dict)  # as first written, for display
     position: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -61,13 +77,21 @@ class WordTable:
     def __len__(self) -> int:
         return len(self.words)
 
-    def extended(self, words: Sequence[str], vectors: np.ndarray) -> WordTable:
-        """A table with ``words`` (not yet in this one) and their ``vectors`` appended."""
+    def extended(self, words: Sequence[str], vectors: np.ndarray,
+                 forms: Mapping[str, str] | None = None) -> WordTable:
+        """A table with ``words`` (not yet in this one), their ``vectors`` and their written
+        ``forms`` (where they differ from the folded word) appended."""
         if not len(words):
             return self
         old = self.vectors if len(self) else np.zeros((0, vectors.shape[1]), dtype=np.float16)
-        return WordTable(self.words + list(words),
-                         np.vstack([old, vectors.astype(np.float16)]))
+        forms = forms or {}
+        return WordTable(self.words + list(words), np.vstack([old, vectors.astype(np.float16)]),
+                         {**self.forms, **{w: forms[w] for w in words
+                                           if w in forms and forms[w] != w}})
+
+    def form(self, word: str) -> str:
+        """``word`` as first written in the registry."""
+        return self.forms.get(word, word)
 
     def missing(self, words_per_text: Sequence[Sequence[str]]) -> list[str]:
         """Words of these texts that have no vector yet, each once."""

@@ -67,7 +67,7 @@ def test_a_dutch_word_meets_its_french_counterpart(matcher: Matcher) -> None:
     text = "Onze jonge vzw zoekt iemand die kan helpen met de boekhouding."
     best = matcher.match(text, top=1)[0]
     assert best.profile.id == "compta-asbl"
-    assert any("boekhouding ≈ comptabilite" in reason
+    assert any("boekhouding ≈ comptabilité" in reason
                for reason in best.to_dict("nl")["reasons"]), best.to_dict("nl")["reasons"]
     without = dataclasses.replace(matcher.weights, close_words=0.0)
     matcher.weights, weights = without, matcher.weights

@@ -13,6 +13,7 @@ from matcher.wordmatch import (
     chance_threshold,
     closest_words,
     content_words,
+    word_forms,
     word_idf,
     word_match,
 )
@@ -23,6 +24,16 @@ def test_content_words_are_folded_distinct_and_without_function_words() -> None:
     assert content_words(text) == ["cherchons", "aide", "comptabilite", "asbl"]
     assert content_words("") == []
     assert content_words("Wij zoeken boekhoudhulp voor onze vzw") == ["zoeken", "boekhoudhulp"]
+    # a dash or a middle dot between two words separates them
+    assert content_words("tolken Tarifit–Nederlands") == ["tolken", "tarifit", "nederlands"]
+
+
+def test_word_forms_keep_the_first_written_form() -> None:
+    forms = word_forms("Écoles et écoles ; la comptabilité, Comptabilite")
+    assert forms == {"ecoles": "écoles", "comptabilite": "comptabilité"}
+    table = WordTable().extended(["ecoles", "puits"], np.ones((2, 3)), forms)
+    assert table.form("ecoles") == "écoles" and table.form("puits") == "puits"
+    assert table.forms == {"ecoles": "écoles"}
 
 
 def test_a_word_table_grows_without_reordering() -> None:
