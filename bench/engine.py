@@ -53,7 +53,7 @@ from bench.common import (
 )
 from matcher.encoders import CachedEncoder, load_encoder, normalise_rows
 from matcher.engine import Matcher
-from matcher.index import Index, build_index, passage_positions
+from matcher.index import Index, build_index, passage_spans
 from matcher.profile import ActorProfile
 from matcher.settings import DEFAULT_MODEL, Settings
 from matcher.store import Store
@@ -297,8 +297,7 @@ def replicate_index(base: Index, size: int, seed: int = 0) -> Index:
         base.profiles[r] if c == 0 else dataclasses.replace(base.profiles[r],
                                                             id=f"{base.profiles[r].id}-c{c:02d}")
         for r, c in zip(rows.tolist(), copies.tolist(), strict=True)]
-    lengths = base.passage_start[rows + 1] - base.passage_start[rows]
-    positions = passage_positions(base.passage_start, rows)
+    positions, lengths, _ = passage_spans(base.passage_start, rows)
     encoder = ReplayEncoder(base.model, base.passage_vectors[positions],
                             np.repeat(copies, lengths), seed)
     return build_index(profiles, encoder, words=base.words)  # type: ignore[arg-type]

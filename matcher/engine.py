@@ -140,7 +140,8 @@ class Matcher:
         # Embed only what changed, now (the slow part, with progress): passages and the words
         # matched across languages. The index itself is rebuilt from the cache at the next
         # query.
-        changed = [profile for profile in profiles if profile.id in set(summary.changed)]
+        changed_ids = set(summary.changed)
+        changed = [profile for profile in profiles if profile.id in changed_ids]
         texts = [passage for profile in changed for _, passage in profile_passages(profile)]
         words = dict.fromkeys(word for profile in changed
                               for word in content_words(profile_text(profile)))

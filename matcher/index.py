@@ -40,7 +40,7 @@ from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
 from matcher.text import profile_passages
 from matcher.themes import thesaurus
-from matcher.wordmatch import WordTable, chance_threshold, word_forms, word_idf
+from matcher.wordmatch import WordTable, chance_threshold, word_forms
 
 #: Registries from this size get a reduced first pass (below it the full product is cheap).
 REDUCE_FROM = 20_000
@@ -141,7 +141,8 @@ class Index:
         self.lexical_by_term = self.lexical.T.tocsr()
         if self.word_rows is None:
             self.word_rows = sparse.csr_matrix((len(self), len(self.words)), dtype=np.int8)
-        self.word_idf = word_idf(self.word_rows)
+        # The actor-by-word matrix is read like term counts: the same smoothed idf.
+        self.word_idf = idf_weights(self.word_rows)
         self._word_thresholds: dict[float, float] = {}
         self.unknown_word_idf = float(np.log(len(self) + 1) + 1.0)
 

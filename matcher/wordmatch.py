@@ -128,12 +128,6 @@ def chance_threshold(vectors: np.ndarray, share: float, sample: int = THRESHOLD_
     return float(min(np.quantile(sims, 1.0 - share), 0.95))
 
 
-def word_idf(word_rows: sparse.csr_matrix) -> np.ndarray:
-    """Smoothed inverse document frequency of every word of the table (by column)."""
-    frequency = np.bincount(word_rows.indices, minlength=word_rows.shape[1])
-    return (np.log((word_rows.shape[0] + 1) / (frequency + 1)) + 1.0).astype(np.float32)
-
-
 def word_match(query_vectors: np.ndarray, query_idf: np.ndarray, table_vectors: np.ndarray,
                word_rows: sparse.csr_matrix, threshold: float) -> np.ndarray:
     """For each row of ``word_rows`` (an actor's words, columns of ``table_vectors``): the

@@ -8,13 +8,13 @@ import pytest
 from scipy import sparse
 
 from matcher.encoders import normalise_rows
+from matcher.lexical import idf_weights
 from matcher.wordmatch import (
     WordTable,
     chance_threshold,
     closest_words,
     content_words,
     word_forms,
-    word_idf,
     word_match,
 )
 
@@ -51,7 +51,7 @@ def test_a_word_table_grows_without_reordering() -> None:
 
 def test_rarer_words_weigh_more() -> None:
     rows = sparse.csr_matrix(np.array([[1, 1, 0], [1, 0, 0], [1, 0, 0]], dtype=np.int8))
-    idf = word_idf(rows)
+    idf = idf_weights(rows)
     assert idf[0] < idf[1] < idf[2]
 
 
