@@ -257,8 +257,9 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
           "their own), never the engine, its weights or the cases above. Development sets "
           "decided which changes were kept, or were read to diagnose misses after their first "
           "measurement; the fresh sets (named below the table) were only scored, and served "
-          "as a yes/no for changes decided in advance. `data/README.md` gives each set's "
-          "history.\n")
+          "as a yes/no for changes decided in advance (six of them were read in the sixth "
+          "round to diagnose misses, and no change came of it). `data/README.md` gives each "
+          "set's history.\n")
     print(markdown_table(["cases", "registry", "profiles", "n", f"project nDCG@{k}",
                           f"TF-IDF nDCG@{k}", "ratio", f"project R@{k}", f"TF-IDF R@{k}",
                           f"`match` nDCG@{k}", f"`suggest` nDCG@{k}",
@@ -267,7 +268,7 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
         mean_p = sum(p for _, p, _ in fresh) / len(fresh)
         mean_b = sum(b for _, _, b in fresh) / len(fresh)
         names = ", ".join(f for f, _, _ in fresh)
-        print(f"\nFresh sets, whose cases no developer has read ({names}): mean nDCG@{k} "
+        print(f"\nFresh sets, from which no engine change was decided ({names}): mean nDCG@{k} "
               f"{mean_p:.3f} for the project, {mean_b:.3f} for TF-IDF "
               f"({_ratio(mean_p, mean_b)}).")
         out["fresh_mean"] = {"project": mean_p, "tfidf": mean_b}
