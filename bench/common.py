@@ -25,33 +25,38 @@ from matcher.settings import MAX_TEXT_CHARS
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"  # gitignored: cached registries and figures
 SAMPLE = ROOT / "data" / "actors.sample.jsonl"
-CASES = ROOT / "data" / "eval" / "cases.jsonl"
+EVAL_DIR = ROOT / "data" / "eval"
+CASES = EVAL_DIR / "cases.jsonl"
 
 
 def _registry(folder: str) -> tuple[Path, Path]:
     """The profiles and cases of an independent registry under ``data/eval/``."""
-    return ROOT / "data" / "eval" / folder / "actors.jsonl", \
-        ROOT / "data" / "eval" / folder / "cases.jsonl"
+    return EVAL_DIR / folder / "actors.jsonl", EVAL_DIR / folder / "cases.jsonl"
+
+
+def _on_sample(cases: str) -> tuple[Path, Path]:
+    """The sample registry and a case file under ``data/eval/``."""
+    return SAMPLE, EVAL_DIR / cases
 
 
 # Case sets written blind to the engine (their authors saw only the profiles), to check that
-# the method generalises: four sets of new cases on the sample, and nine more registries with
-# their own cases (see data/README.md).
+# the method generalises: sets of new cases on the sample, and registries with their own cases
+# (see data/README.md).
 HELD_OUT_SETS = {
-    "held-out": (SAMPLE, ROOT / "data" / "eval" / "heldout.jsonl"),
+    "held-out": _on_sample("heldout.jsonl"),
     "second-registry": _registry("alt"),
-    "held-out-2": (SAMPLE, ROOT / "data" / "eval" / "blind2.jsonl"),
-    "held-out-3": (SAMPLE, ROOT / "data" / "eval" / "blind3.jsonl"),
-    "held-out-4": (SAMPLE, ROOT / "data" / "eval" / "blind4.jsonl"),
-    "held-out-5": (SAMPLE, ROOT / "data" / "eval" / "blind5.jsonl"),
-    "held-out-6": (SAMPLE, ROOT / "data" / "eval" / "blind6.jsonl"),
-    "held-out-7": (SAMPLE, ROOT / "data" / "eval" / "blind7.jsonl"),
-    "held-out-8": (SAMPLE, ROOT / "data" / "eval" / "blind8.jsonl"),
-    "held-out-9": (SAMPLE, ROOT / "data" / "eval" / "blind9.jsonl"),
-    "held-out-10": (SAMPLE, ROOT / "data" / "eval" / "blind10.jsonl"),
-    "held-out-11": (SAMPLE, ROOT / "data" / "eval" / "blind11.jsonl"),
-    "held-out-12": (SAMPLE, ROOT / "data" / "eval" / "blind12.jsonl"),
-    "held-out-13": (SAMPLE, ROOT / "data" / "eval" / "blind13.jsonl"),
+    "held-out-2": _on_sample("blind2.jsonl"),
+    "held-out-3": _on_sample("blind3.jsonl"),
+    "held-out-4": _on_sample("blind4.jsonl"),
+    "held-out-5": _on_sample("blind5.jsonl"),
+    "held-out-6": _on_sample("blind6.jsonl"),
+    "held-out-7": _on_sample("blind7.jsonl"),
+    "held-out-8": _on_sample("blind8.jsonl"),
+    "held-out-9": _on_sample("blind9.jsonl"),
+    "held-out-10": _on_sample("blind10.jsonl"),
+    "held-out-11": _on_sample("blind11.jsonl"),
+    "held-out-12": _on_sample("blind12.jsonl"),
+    "held-out-13": _on_sample("blind13.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
