@@ -57,6 +57,7 @@ HELD_OUT_SETS = {
     "held-out-11": _on_sample("blind11.jsonl"),
     "held-out-12": _on_sample("blind12.jsonl"),
     "held-out-13": _on_sample("blind13.jsonl"),
+    "held-out-14": _on_sample("blind14.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -75,17 +76,31 @@ HELD_OUT_SETS = {
     "eighteenth-registry": _registry("alt17"),
     "nineteenth-registry": _registry("alt18"),
     "twentieth-registry": _registry("alt19"),
+    "twenty-first-registry": _registry("alt20"),
 }
 #: Blind sets that estimate quality on unseen cases: no change to the engine was decided from
 #: reading their cases. (Six of them, ``held-out-10`` to ``-12`` and the seventeenth to
-#: nineteenth registries, had their lowest cases read in the sixth round; that analysis led to
-#: no change, so their scores still measure an engine that was not fitted to them.)
+#: nineteenth registries, had their lowest cases read in the sixth round, and ``held-out-13``
+#: its lowest ``match`` cases in the seventh; those readings led to no change, so their scores
+#: still measure an engine that was not fitted to them.)
 FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
-              "held-out-10", "held-out-11", "held-out-12", "held-out-13",
+              "held-out-10", "held-out-11", "held-out-12", "held-out-13", "held-out-14",
               "tenth-registry", "eleventh-registry", "twelfth-registry", "thirteenth-registry",
               "fourteenth-registry", "fifteenth-registry", "sixteenth-registry",
               "seventeenth-registry", "eighteenth-registry", "nineteenth-registry",
-              "twentieth-registry")
+              "twentieth-registry", "twenty-first-registry")
+
+
+#: A second, independent grading of some blind sets: another author, given only the profiles
+#: and the requests (never the first grades nor the engine), graded the same cases. Keyed like
+#: ``HELD_OUT_SETS`` (see data/eval/second-grader/README.md).
+SECOND_GRADINGS = {
+    name: EVAL_DIR / "second-grader" / file
+    for name, file in (("held-out-10", "blind10.jsonl"), ("held-out-12", "blind12.jsonl"),
+                       ("held-out-13", "blind13.jsonl"), ("thirteenth-registry", "alt12.jsonl"),
+                       ("eighteenth-registry", "alt17.jsonl"),
+                       ("twentieth-registry", "alt19.jsonl"))
+}
 
 
 def shared_dir() -> Path:

@@ -3,8 +3,9 @@
 (a) the labelled cases of ``data/eval/cases.jsonl`` on the sample registry: nDCG@5 and recall@5
     overall, by language, by type, cross-lingual and filtered, plus the encoder comparison
     that chose the default model; then the case sets written blind to the engine
-    (``data/eval/heldout.jsonl`` and ``blind2.jsonl`` on the sample, ``data/eval/alt/``,
-    ``alt2/`` to ``alt8/`` eight more registries; ``blind3.jsonl`` on the sample);
+    (``data/eval/heldout.jsonl`` and ``blind2.jsonl`` to ``blind14.jsonl`` on the sample,
+    ``data/eval/alt/`` to ``alt20/`` registries of their own), and the agreement of two
+    graders on the six sets graded twice (``data/eval/second-grader/``);
 (b) the IATI held-out task: recall@10 of the true implementing organisation;
 (c) STS-B Spearman ×100 of each encoder in en, fr, nl and across languages.
 
@@ -26,6 +27,7 @@ from bench.common import (
     FRESH_SETS,
     HELD_OUT_SETS,
     SAMPLE,
+    SECOND_GRADINGS,
     Progress,
     iati_activities,
     iati_csv,
@@ -44,6 +46,7 @@ from matcher.evaluation import (
     TfidfBaseline,
     build_heldout_task,
     compare_encoders,
+    grader_agreement,
     load_cases,
     load_sts,
     ratio,
@@ -106,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  lambda: labelled_cases(args, models, encoders)),
                 ("held_out", "held-out case sets", args.skip_held_out,
                  lambda: held_out_sets(args, models, encoders)),
+                ("agreement", "agreement between two graders", args.skip_held_out,
+                 lambda: two_graders(args, encoders)),
                 ("iati", "IATI task", args.skip_iati, lambda: iati_task(args, encoders))]
     for key, label, skip, run in sections:
         if skip:
@@ -258,8 +263,8 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
           "decided which changes were kept, or were read to diagnose misses after their first "
           "measurement; the fresh sets (named below the table) were only scored, and served "
           "as a yes/no for changes decided in advance (six of them were read in the sixth "
-          "round to diagnose misses, and no change came of it). `data/README.md` gives each "
-          "set's history.\n")
+          "round to diagnose misses, and the lowest `match` cases of one more in the seventh; "
+          "no change came of it). `data/README.md` gives each set's history.\n")
     print(markdown_table(["cases", "registry", "profiles", "n", f"project nDCG@{k}",
                           f"TF-IDF nDCG@{k}", "ratio", f"project R@{k}", f"TF-IDF R@{k}",
                           f"`match` nDCG@{k}", f"`suggest` nDCG@{k}",
@@ -278,6 +283,56 @@ def held_out_sets(args: argparse.Namespace, models: list[str], encoders: dict[st
         print(markdown_table(["cases", *(f"`{m}`" + (" (default)" if m == model else "")
                                          for m in models)], encoder_rows))
         print()
+    return out
+
+
+def two_graders(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    """How far two careful graders of the same blind cases agree, next to the project scored on
+    each of them: the second grader's labels, as a ranking (best grade first, ties in random
+    order, in expectation), scored on the first grader's, and the other way round."""
+    k = args.k
+    model = args.default_model
+    rows: list[list[Any]] = []
+    out: dict[str, Any] = {}
+    for name, second_path in SECOND_GRADINGS.items():
+        registry, first_path = HELD_OUT_SETS[name]
+        profiles = parse_profiles(registry.read_bytes(), "jsonl")
+        first, second = load_cases(first_path), load_cases(second_path)
+        log(f"{name}: {len(first)} cases graded twice")
+        agree = grader_agreement(first, second, k, profiles=profiles).groups()
+        back = grader_agreement(second, first, k, profiles=profiles).groups()
+        db = results_dir() / f"eval-{name}.db"
+        on_first, on_second = (compare_encoders([model], profiles, cases, k, db_path=db,
+                                                threads=args.threads, encoders=encoders)[model]
+                               .groups() for cases in (first, second))
+        rows.append([f"`{_rel(first_path)}`", str(len(first)), agree["overall"].ndcg,
+                     back["overall"].ndcg, on_first["overall"].ndcg, on_second["overall"].ndcg,
+                     *(g[t].ndcg if t in g else None for t in ("type:match", "type:suggest")
+                       for g in (agree, on_first))])
+        out[name] = {"second": _rel(second_path), **{
+            key: {g: vars(a) for g, a in groups.items()} for key, groups in (
+                ("second_on_first", agree), ("first_on_second", back),
+                ("project_on_first", on_first), ("project_on_second", on_second))}}
+    print("### Agreement between two graders\n")
+    print("A second author, given only the profiles and the requests of a blind set (never its "
+          "grades nor the engine), graded the same cases (`data/eval/second-grader/`). Each "
+          "grader's labels are read as a ranking (grade 2 first, then grade 1, ties in random "
+          f"order: the exact expectation) and scored with nDCG@{k} on the other's: how far two "
+          "careful graders agree, a ceiling of sorts for any ranker scored on one of them. The "
+          f"project ({model}) is scored on each grading.\n")
+    print(markdown_table(
+        ["cases", "n", "second grader on the first's grades", "first on the second's",
+         "project on the first's", "project on the second's",
+         "`match`: second grader", "`match`: project", "`suggest`: second grader",
+         "`suggest`: project"], rows, align="lrrrrrrrrr"))
+    if rows:
+        means = [sum(row[i] for row in rows) / len(rows) for i in (2, 3, 4, 5)]
+        print(f"\nMean over the {len(rows)} sets: second grader on the first's grades "
+              f"{means[0]:.3f}, first on the second's {means[1]:.3f}; the project "
+              f"{means[2]:.3f} on the first's, {means[3]:.3f} on the second's.")
+        out["mean"] = dict(zip(("second_on_first", "first_on_second", "project_on_first",
+                                "project_on_second"), means, strict=True))
+    print()
     return out
 
 

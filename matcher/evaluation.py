@@ -9,6 +9,8 @@ user gets. A *ranker* is anything with those two methods returning objects that 
 - :func:`ndcg_at_k`, :func:`recall_at_k`: the metrics;
 - :func:`load_cases` / :func:`parse_cases`: the labelled cases of ``data/eval/cases.jsonl``;
 - :func:`run_cases`: rank every case, score it, aggregate overall and by group;
+- :func:`grader_agreement`: a second grader's labels of the same cases, as a ranking, scored on
+  the first grader's (how far two careful graders agree);
 - :class:`TfidfBaseline`: scikit-learn TF-IDF cosine over the profile texts, same filters;
 - :func:`load_iati_activities`, :func:`build_heldout_task`, :func:`run_heldout`: rank the
   implementing organisations of real IATI activities from one of their held-out activities;
@@ -55,11 +57,16 @@ def dcg_at_k(ranked_ids: Sequence[str], graded_relevance: Mapping[str, int], k: 
                for rank, actor_id in enumerate(ranked_ids[:k]))
 
 
+def ideal_dcg_at_k(graded_relevance: Mapping[str, int], k: int = 5) -> float:
+    """DCG@k of the ideal ranking: the graded labels sorted by grade."""
+    ideal_grades = sorted((g for g in graded_relevance.values() if g > 0), reverse=True)[:k]
+    return sum((2 ** g - 1) / math.log2(rank + 2) for rank, g in enumerate(ideal_grades))
+
+
 def ndcg_at_k(ranked_ids: Sequence[str], graded_relevance: Mapping[str, int], k: int = 5) -> float:
     """Normalised DCG@k in [0, 1]: DCG of the ranking divided by the DCG of the ideal ranking
     (the graded labels sorted by grade). 0.0 when nothing is relevant."""
-    ideal_grades = sorted((g for g in graded_relevance.values() if g > 0), reverse=True)[:k]
-    ideal = sum((2 ** g - 1) / math.log2(rank + 2) for rank, g in enumerate(ideal_grades))
+    ideal = ideal_dcg_at_k(graded_relevance, k)
     if ideal <= 0:
         return 0.0
     return dcg_at_k(ranked_ids, graded_relevance, k) / ideal
@@ -72,6 +79,28 @@ def recall_at_k(ranked_ids: Sequence[str], relevant_ids: Iterable[str], k: int =
     if not relevant:
         return 0.0
     return len(relevant & set(ranked_ids[:k])) / len(relevant)
+
+
+def grades_as_ranking_scores(grades: Mapping[str, int], graded_relevance: Mapping[str, int],
+                             k: int = 5) -> tuple[float, float]:
+    """Expected nDCG@k and recall@k, against ``graded_relevance``, of the ranking that lists the
+    actors of ``grades`` best grade first and in random order within a grade: how well a second
+    grader's labels, used as a ranking, agree with the first grader's. Exact (the mean over
+    every order within grades), not sampled: an actor of a tied group of ``n`` that spans ranks
+    ``r .. r+n-1`` sits at each of them with probability 1/n."""
+    ideal = ideal_dcg_at_k(graded_relevance, k)
+    relevant = [actor_id for actor_id, g in graded_relevance.items() if g > 0]
+    gain = found = 0.0
+    start = 0
+    for grade in sorted({g for g in grades.values() if g > 0}, reverse=True):
+        tied = [actor_id for actor_id, g in grades.items() if g == grade]
+        ranks = range(start, min(start + len(tied), k))
+        mean_discount = sum(1 / math.log2(rank + 2) for rank in ranks) / len(tied)
+        in_top = len(ranks) / len(tied)
+        gain += mean_discount * sum(2 ** graded_relevance.get(a, 0) - 1 for a in tied)
+        found += in_top * sum(1 for a in tied if graded_relevance.get(a, 0) > 0)
+        start += len(tied)
+    return (gain / ideal if ideal > 0 else 0.0), (found / len(relevant) if relevant else 0.0)
 
 
 # -- labelled cases ---------------------------------------------------------------------------
@@ -380,6 +409,39 @@ def run_cases(ranker: Ranker, cases: Sequence[Case], k: int = 5, *,
         if progress:
             progress(done, len(cases))
     return CaseRun(system or system_name(ranker), k, results)
+
+
+def grader_agreement(first: Sequence[Case], second: Sequence[Case], k: int = 5, *,
+                     profiles: Iterable[ActorProfile], system: str = "second grader"
+                     ) -> CaseRun:
+    """The second grader's labels of the same cases, used as a ranking (see
+    :func:`grades_as_ranking_scores`) and scored on the first grader's: the agreement of two
+    careful graders, a ceiling of sorts for any ranker scored on one of them. Both sets must
+    hold the same requests (ids, queries or actors, filters), or :class:`ValidationError` says
+    which differ."""
+    profile_list = list(profiles)
+    theirs = {case.id: case for case in second}
+    issues = [*check_cases(first, profile_list), *check_cases(second, profile_list)]
+    for case in first:
+        other = theirs.pop(case.id, None)
+        request = (case.type, case.query, case.actor, case.kinds, case.countries)
+        if other is None:
+            issues.append(Issue(f"case '{case.id}' has no second grading", field="id",
+                                line=case.line))
+        elif request != (other.type, other.query, other.actor, other.kinds, other.countries):
+            issues.append(Issue(f"case '{case.id}' is not the same request in both gradings",
+                                field="query", line=other.line))
+    issues += [Issue(f"case '{case_id}' is only in the second grading", field="id",
+                     line=case.line) for case_id, case in theirs.items()]
+    if issues:
+        raise ValidationError(issues)
+    by_case = {case.id: case for case in second}
+    by_id = {p.id: p for p in profile_list}
+    results = []
+    for case in first:
+        ndcg, recall = grades_as_ranking_scores(by_case[case.id].relevant, case.relevant, k)
+        results.append(CaseResult(case, (), ndcg, recall, is_cross_lingual(case, by_id)))
+    return CaseRun(system, k, results)
 
 
 # -- TF-IDF baseline --------------------------------------------------------------------------

@@ -4,13 +4,16 @@ the runners with a fake ranker, the TF-IDF baseline's filters, the IATI task and
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench.common import HELD_OUT_SETS, SECOND_GRADINGS
 from matcher.errors import InputFormatError, NotFoundError, SolirisError, ValidationError
 from matcher.evaluation import (
     Case,
@@ -20,6 +23,8 @@ from matcher.evaluation import (
     build_heldout_task,
     dcg_at_k,
     decode_mixed,
+    grader_agreement,
+    grades_as_ranking_scores,
     is_cross_lingual,
     load_cases,
     load_iati_activities,
@@ -33,6 +38,7 @@ from matcher.evaluation import (
     sts_language_gap,
     sts_spearman,
 )
+from matcher.formats import parse_profiles
 from matcher.profile import validate_record
 
 LOG2_3 = math.log2(3)
@@ -75,6 +81,68 @@ def test_recall_at_k() -> None:
     assert recall_at_k(["a"], set(), k=5) == 0.0
     # graded dicts work as the relevant set too
     assert recall_at_k(["b"], {"a": 2, "b": 1}, k=1) == 0.5
+
+
+def _orders_within_grades(grades: dict[str, int]) -> list[list[str]]:
+    """Every ranking of ``grades``' actors, best grade first, in any order within a grade."""
+    groups = [[a for a, g in grades.items() if g == grade]
+              for grade in sorted(set(grades.values()), reverse=True)]
+    return [[a for group in combo for a in group]
+            for combo in itertools.product(*(itertools.permutations(g) for g in groups))]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_grades_as_ranking_scores_is_the_mean_over_tie_orders(seed: int) -> None:
+    """Oracle: the exact expectation equals brute force over every order within grades."""
+    rng = random.Random(seed)
+    actors = [f"a{i}" for i in range(8)]
+    second = {a: rng.choice((1, 2)) for a in rng.sample(actors, rng.randint(1, 7))}
+    first = {a: rng.choice((1, 2)) for a in rng.sample(actors, rng.randint(1, 6))}
+    k = rng.choice((2, 3, 5))
+    orders = _orders_within_grades(second)
+    ndcg, recall = grades_as_ranking_scores(second, first, k)
+    assert ndcg == pytest.approx(np.mean([ndcg_at_k(o, first, k) for o in orders]))
+    assert recall == pytest.approx(np.mean([recall_at_k(o, first, k) for o in orders]))
+
+
+def test_grades_as_ranking_scores_edge_cases() -> None:
+    assert grades_as_ranking_scores({"a": 2, "b": 1}, {"a": 2, "b": 1}) == (1.0, 1.0)
+    # the same actors at the same grades agree fully, whatever the order within a grade
+    assert grades_as_ranking_scores({"a": 2, "b": 2}, {"b": 2, "a": 2}) == (1.0, 1.0)
+    assert grades_as_ranking_scores({"x": 2}, {"a": 2}) == (0.0, 0.0)
+    assert grades_as_ranking_scores({"a": 2}, {}) == (0.0, 0.0)
+    # one of two tied actors is relevant: rank 1 or 2 with equal chance
+    ndcg, recall = grades_as_ranking_scores({"a": 1, "x": 1}, {"a": 1}, k=5)
+    assert ndcg == pytest.approx((1 + 1 / LOG2_3) / 2) and recall == 1.0
+    # cut off at k=1: in the top one half of the time
+    assert grades_as_ranking_scores({"a": 1, "x": 1}, {"a": 1}, k=1) == (0.5, 0.5)
+
+
+def test_grader_agreement_scores_each_case_and_checks_the_requests() -> None:
+    profiles = [_profile(i, "Wij bouwen waterputten voor de dorpen.") for i in "abcx"]
+    first = parse_cases(_jsonl(GOOD))
+    second = parse_cases(_jsonl([{**GOOD[0], "relevant": {"b": 2, "x": 1}},
+                                 {**GOOD[1], "relevant": {"a": 2}}]))
+    run = grader_agreement(first, second, k=5, profiles=profiles)
+    m1, s1 = run.results
+    # b (grade 1 for the first grader) ranked first, x (not relevant) second
+    assert m1.ndcg == pytest.approx(1 / (3 + 1 / LOG2_3)) and m1.recall == 0.5
+    assert s1.ndcg == 1.0 and s1.recall == 1.0
+    assert run.system == "second grader" and run.groups()["type:match"].n == 1
+    assert grader_agreement(first, first, profiles=profiles).overall.ndcg == 1.0
+
+    other_query = parse_cases(_jsonl([{**GOOD[0], "query": "autre chose"}, GOOD[1]]))
+    missing = parse_cases(_jsonl([GOOD[0]]))
+    extra = parse_cases(_jsonl([*GOOD, {**GOOD[1], "id": "s2"}]))
+    for second, words in ((other_query, "case 'm1' is not the same request"),
+                          (missing, "case 's1' has no second grading"),
+                          (extra, "case 's2' is only in the second grading")):
+        with pytest.raises(ValidationError) as info:
+            grader_agreement(first, second, profiles=profiles)
+        assert words in " ".join(i.message for i in info.value.issues)
+    with pytest.raises(ValidationError, match="relevant actor 'zz' is not in the registry"):
+        grader_agreement(first, parse_cases(_jsonl([{**GOOD[0], "relevant": {"zz": 2}},
+                                                    GOOD[1]])), profiles=profiles)
 
 
 # -- cases file ------------------------------------------------------------------------------------
@@ -425,3 +493,18 @@ def test_sts_language_gap_measures_and_removes_a_language_direction() -> None:
     assert gaps[0.0] > 0.1  # same-language sentences look alike
     assert abs(gaps[1.0]) < gaps[0.0] / 4  # much less once the direction is taken out
     assert sts_language_gap(LookupEncoder(table), {"en": data["en"]}) == {}
+
+
+# -- the repository's second gradings -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_GRADINGS))
+def test_second_gradings_grade_the_same_requests(name: str) -> None:
+    """Each second grading in ``data/eval/second-grader/`` holds the same requests as the blind
+    set it grades again, with answers from that set's registry."""
+    registry, first_path = HELD_OUT_SETS[name]
+    profiles = parse_profiles(registry.read_bytes(), "jsonl")
+    run = grader_agreement(load_cases(first_path), load_cases(SECOND_GRADINGS[name]),
+                           profiles=profiles)
+    assert len(run.results) == len(load_cases(first_path))
+    assert 0.0 < run.overall.ndcg <= 1.0
