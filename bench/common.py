@@ -58,6 +58,8 @@ HELD_OUT_SETS = {
     "held-out-12": _on_sample("blind12.jsonl"),
     "held-out-13": _on_sample("blind13.jsonl"),
     "held-out-14": _on_sample("blind14.jsonl"),
+    "held-out-15": _on_sample("blind15.jsonl"),
+    "held-out-16": _on_sample("blind16.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -77,6 +79,8 @@ HELD_OUT_SETS = {
     "nineteenth-registry": _registry("alt18"),
     "twentieth-registry": _registry("alt19"),
     "twenty-first-registry": _registry("alt20"),
+    "twenty-second-registry": _registry("alt21"),
+    "twenty-third-registry": _registry("alt22"),
 }
 #: Blind sets that estimate quality on unseen cases: no change to the engine was decided from
 #: reading their cases. (Six of them, ``held-out-10`` to ``-12`` and the seventeenth to
@@ -85,10 +89,12 @@ HELD_OUT_SETS = {
 #: still measure an engine that was not fitted to them.)
 FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
               "held-out-10", "held-out-11", "held-out-12", "held-out-13", "held-out-14",
+              "held-out-15", "held-out-16",
               "tenth-registry", "eleventh-registry", "twelfth-registry", "thirteenth-registry",
               "fourteenth-registry", "fifteenth-registry", "sixteenth-registry",
               "seventeenth-registry", "eighteenth-registry", "nineteenth-registry",
-              "twentieth-registry", "twenty-first-registry")
+              "twentieth-registry", "twenty-first-registry", "twenty-second-registry",
+              "twenty-third-registry")
 
 
 #: A second, independent grading of some blind sets: another author, given only the profiles
@@ -100,6 +106,14 @@ SECOND_GRADINGS = {
                        ("held-out-13", "blind13.jsonl"), ("thirteenth-registry", "alt12.jsonl"),
                        ("eighteenth-registry", "alt17.jsonl"),
                        ("twentieth-registry", "alt19.jsonl"))
+}
+
+
+#: The same requests asked in Dutch, French and English with the same answers (development
+#: sets of the seventh round, see data/eval/parallel/README.md): registry and cases.
+PARALLEL_SETS = {
+    "parallel-sample": (SAMPLE, EVAL_DIR / "parallel" / "sample.jsonl"),
+    "parallel-alt20": (EVAL_DIR / "alt20" / "actors.jsonl", EVAL_DIR / "parallel" / "alt20.jsonl"),
 }
 
 

@@ -5,7 +5,8 @@
     that chose the default model; then the case sets written blind to the engine
     (``data/eval/heldout.jsonl`` and ``blind2.jsonl`` to ``blind14.jsonl`` on the sample,
     ``data/eval/alt/`` to ``alt20/`` registries of their own), and the agreement of two
-    graders on the six sets graded twice (``data/eval/second-grader/``);
+    graders on the six sets graded twice (``data/eval/second-grader/``), and parallel cases
+    asked in three languages (``data/eval/parallel/``);
 (b) the IATI held-out task: recall@10 of the true implementing organisation;
 (c) STS-B Spearman ×100 of each encoder in en, fr, nl and across languages.
 
@@ -26,6 +27,7 @@ from bench.common import (
     CASES,
     FRESH_SETS,
     HELD_OUT_SETS,
+    PARALLEL_SETS,
     SAMPLE,
     SECOND_GRADINGS,
     Progress,
@@ -52,6 +54,7 @@ from matcher.evaluation import (
     ratio,
     run_cases,
     run_heldout,
+    same_language_excess,
     sts_language_gap,
     sts_pair_name,
     sts_spearman,
@@ -111,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  lambda: held_out_sets(args, models, encoders)),
                 ("agreement", "agreement between two graders", args.skip_held_out,
                  lambda: two_graders(args, encoders)),
+                ("parallel", "parallel cases", args.skip_held_out,
+                 lambda: parallel_cases(args, encoders)),
                 ("iati", "IATI task", args.skip_iati, lambda: iati_task(args, encoders))]
     for key, label, skip, run in sections:
         if skip:
@@ -332,6 +337,45 @@ def two_graders(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str,
               f"{means[2]:.3f} on the first's, {means[3]:.3f} on the second's.")
         out["mean"] = dict(zip(("second_on_first", "first_on_second", "project_on_first",
                                 "project_on_second"), means, strict=True))
+    print()
+    return out
+
+
+def parallel_cases(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    """The same requests asked in Dutch, French and English: nDCG@k by query language and the
+    same-language excess of the results (see :func:`same_language_excess`), for the project and
+    TF-IDF."""
+    k = args.k
+    model = args.default_model
+    rows: list[list[Any]] = []
+    out: dict[str, Any] = {}
+    for name, (registry, cases_path) in PARALLEL_SETS.items():
+        profiles = parse_profiles(registry.read_bytes(), "jsonl")
+        cases = load_cases(cases_path)
+        log(f"{name}: {len(cases)} cases on {len(profiles)} profiles")
+        runs = {f"project ({model})": compare_encoders(
+                    [model], profiles, cases, k, db_path=results_dir() / f"eval-{name}.db",
+                    threads=args.threads, encoders=encoders)[model],
+                "TF-IDF": run_cases(TfidfBaseline(profiles), cases, k, profiles=profiles)}
+        out[name] = {}
+        for system, run in runs.items():
+            groups = run.groups()
+            excess = same_language_excess(run, profiles)
+            rows.append([f"`{_rel(cases_path)}`", system,
+                         *(groups[f"lang:{lang}"].ndcg for lang in ("nl", "fr", "en")),
+                         *(f"{excess[lang]:+.3f}" for lang in ("nl", "fr", "en"))])
+            out[name][system] = {"ndcg": {lang: groups[f"lang:{lang}"].ndcg
+                                          for lang in ("nl", "fr", "en")},
+                                 "same_language_excess": excess}
+    print("### Parallel cases: the same requests in three languages\n")
+    print("Each request is asked in Dutch, French and English with the same graded answers "
+          "(`data/eval/parallel/`, development sets). *Same-language excess*: the share of the "
+          f"first {k} results written in the query's language, minus that share when the same "
+          "requests are asked in the other two languages; 0 for a ranker that ignores the "
+          "language of the profiles.\n")
+    print(markdown_table(["cases", "system", f"nDCG@{k} Dutch", f"nDCG@{k} French",
+                          f"nDCG@{k} English", "excess Dutch", "excess French",
+                          "excess English"], rows, align="llrrrrrr"))
     print()
     return out
 

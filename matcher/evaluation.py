@@ -11,6 +11,8 @@ user gets. A *ranker* is anything with those two methods returning objects that 
 - :func:`run_cases`: rank every case, score it, aggregate overall and by group;
 - :func:`grader_agreement`: a second grader's labels of the same cases, as a ranking, scored on
   the first grader's (how far two careful graders agree);
+- :func:`same_language_excess`: on parallel cases (one request in three languages), how much
+  the results lean towards profiles written in the query's language;
 - :class:`TfidfBaseline`: scikit-learn TF-IDF cosine over the profile texts, same filters;
 - :func:`load_iati_activities`, :func:`build_heldout_task`, :func:`run_heldout`: rank the
   implementing organisations of real IATI activities from one of their held-out activities;
@@ -442,6 +444,32 @@ def grader_agreement(first: Sequence[Case], second: Sequence[Case], k: int = 5, 
         ndcg, recall = grades_as_ranking_scores(by_case[case.id].relevant, case.relevant, k)
         results.append(CaseResult(case, (), ndcg, recall, is_cross_lingual(case, by_id)))
     return CaseRun(system, k, results)
+
+
+def same_language_excess(run: CaseRun, profiles: Iterable[ActorProfile]) -> dict[str, float]:
+    """For each query language L: the share of the ranked results (the first ``run.k``) whose
+    description is written in L when the query is in L, minus the mean of that share over the
+    queries in each other language. Meant for *parallel* cases (every request asked in each
+    language, with the same answers), where only the query's language changes: a ranker that
+    does not favour profiles in the query's language scores 0, whatever the registry's mix of
+    languages. Languages without queries, or without results, are left out."""
+    language = {p.id: guess_language(p.description) for p in profiles}
+    shares: dict[str, dict[str, list[float]]] = {}
+    for result in run.results:
+        if result.ranked:
+            written = [language.get(actor_id) for actor_id in result.ranked]
+            by_lang = shares.setdefault(result.case.lang, {})
+            for lang in LANGS:
+                by_lang.setdefault(lang, []).append(written.count(lang) / len(written))
+    excess = {}
+    for lang in LANGS:
+        if lang not in shares:
+            continue
+        others = [float(np.mean(by_lang[lang])) for query_lang, by_lang in shares.items()
+                  if query_lang != lang]
+        if others:
+            excess[lang] = float(np.mean(shares[lang][lang])) - float(np.mean(others))
+    return excess
 
 
 # -- TF-IDF baseline --------------------------------------------------------------------------

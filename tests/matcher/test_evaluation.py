@@ -13,14 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench.common import HELD_OUT_SETS, SECOND_GRADINGS
+from bench.common import HELD_OUT_SETS, PARALLEL_SETS, SECOND_GRADINGS
 from matcher.errors import InputFormatError, NotFoundError, SolirisError, ValidationError
 from matcher.evaluation import (
     Case,
+    CaseResult,
+    CaseRun,
     IatiActivity,
     StsSet,
     TfidfBaseline,
     build_heldout_task,
+    check_cases,
     dcg_at_k,
     decode_mixed,
     grader_agreement,
@@ -35,6 +38,7 @@ from matcher.evaluation import (
     result_ids,
     run_cases,
     run_heldout,
+    same_language_excess,
     sts_language_gap,
     sts_spearman,
 )
@@ -143,6 +147,47 @@ def test_grader_agreement_scores_each_case_and_checks_the_requests() -> None:
     with pytest.raises(ValidationError, match="relevant actor 'zz' is not in the registry"):
         grader_agreement(first, parse_cases(_jsonl([{**GOOD[0], "relevant": {"zz": 2}},
                                                     GOOD[1]])), profiles=profiles)
+
+
+def _parallel_run(ranked: dict[str, list[str]]) -> CaseRun:
+    cases = [Case(id=f"i-{lang}", lang=lang, type="match", relevant={"nl1": 2}, query="q")
+             for lang in ranked]
+    return CaseRun("fake", 2, [CaseResult(case, tuple(ranked[case.lang]), 0.0, 0.0, False)
+                               for case in cases])
+
+
+def test_same_language_excess() -> None:
+    profiles = [_profile("nl1", "Wij bouwen waterputten voor de dorpen in de regio."),
+                _profile("nl2", "Wij werken met jongeren voor het onderwijs in de stad."),
+                _profile("fr1", "Nous formons des plombiers pour la ville et les villages."),
+                _profile("en1", "We train nurses for the rural health centres of the region.")]
+    # the same answers in every language: no excess
+    fair = same_language_excess(_parallel_run({"nl": ["nl1", "fr1"], "fr": ["nl1", "fr1"],
+                                               "en": ["nl1", "fr1"]}), profiles)
+    assert fair == pytest.approx({"nl": 0.0, "fr": 0.0, "en": 0.0})
+    # Dutch: its query gets only Dutch profiles (1) against 1/2 for French and 0 for English;
+    # French: 1/2 against 0 (Dutch query) and 1/2 (English); English: 1/2 against 0 and 0
+    leaning = same_language_excess(_parallel_run({"nl": ["nl1", "nl2"], "fr": ["nl1", "fr1"],
+                                                  "en": ["fr1", "en1"]}), profiles)
+    assert leaning == pytest.approx({"nl": 0.75, "fr": 0.25, "en": 0.5})
+    # one language only: nothing to compare with
+    assert same_language_excess(_parallel_run({"nl": ["nl1"]}), profiles) == {}
+
+
+@pytest.mark.parametrize("name", sorted(PARALLEL_SETS))
+def test_parallel_sets_ask_each_request_in_three_languages(name: str) -> None:
+    registry, cases_path = PARALLEL_SETS[name]
+    cases = load_cases(cases_path)
+    assert not check_cases(cases, parse_profiles(registry.read_bytes(), "jsonl"))
+    intents: dict[str, dict[str, Case]] = {}
+    for case in cases:
+        intent, lang = case.id.rsplit("-", 1)
+        assert case.lang == lang and case.type == "match" and not case.filtered
+        intents.setdefault(intent, {})[lang] = case
+    for intent, by_lang in intents.items():
+        assert set(by_lang) == {"nl", "fr", "en"}, intent
+        answers = {lang: dict(case.relevant) for lang, case in by_lang.items()}
+        assert answers["nl"] == answers["fr"] == answers["en"], intent
 
 
 # -- cases file ------------------------------------------------------------------------------------
