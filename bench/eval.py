@@ -3,9 +3,9 @@
 (a) the labelled cases of ``data/eval/cases.jsonl`` on the sample registry: nDCG@5 and recall@5
     overall, by language, by type, cross-lingual and filtered, plus the encoder comparison
     that chose the default model; then the case sets written blind to the engine
-    (``data/eval/heldout.jsonl`` and ``blind2.jsonl`` to ``blind14.jsonl`` on the sample,
-    ``data/eval/alt/`` to ``alt20/`` registries of their own), and the agreement of two
-    graders on the six sets graded twice (``data/eval/second-grader/``), and parallel cases
+    (``data/eval/heldout.jsonl`` and the ``blindN.jsonl`` sets on the sample, the ``altN/``
+    registries with cases of their own: ``bench.common.HELD_OUT_SETS``), the agreement of two
+    graders on the sets graded twice (``data/eval/second-grader/``) and the parallel cases
     asked in three languages (``data/eval/parallel/``);
 (b) the IATI held-out task: recall@10 of the true implementing organisation;
 (c) STS-B Spearman ×100 of each encoder in en, fr, nl and across languages.
