@@ -6,8 +6,8 @@ Sentence vectors carry a text's meaning but blur its rare, precise words, and ex
 "comptabilité". Here every distinct word of the registry is embedded once (a word is a very
 short text, so the cost is a small fraction of the passages'), and a text's word counts as
 found in an actor when one of the actor's words lies closer to it than nearly all pairs of
-unrelated words do (:func:`chance_threshold`); rare words weigh more (inverse document
-frequency), as in TF-IDF.
+unrelated words do (:func:`chance_threshold`), in full from the closeness of a translation on;
+rare words weigh more (inverse document frequency), as in TF-IDF.
 """
 
 from __future__ import annotations
@@ -129,19 +129,21 @@ def chance_threshold(vectors: np.ndarray, share: float, sample: int = THRESHOLD_
 
 
 def word_match(query_vectors: np.ndarray, query_idf: np.ndarray, table_vectors: np.ndarray,
-               word_rows: sparse.csr_matrix, threshold: float) -> np.ndarray:
+               word_rows: sparse.csr_matrix, threshold: float, full: float = 1.0
+               ) -> np.ndarray:
     """For each row of ``word_rows`` (an actor's words, columns of ``table_vectors``): the
     idf-weighted share of the query's words that meet a close word of the actor.
 
-    A word's closeness is its cosine rescaled so that ``threshold`` gives 0 and the same word
-    1; below ``threshold`` it counts 0. The query word counts with its closest word's
-    closeness.
+    A word's closeness is its cosine rescaled so that ``threshold`` gives 0 and ``full`` 1
+    (by default only the same word); below ``threshold`` it counts 0, from ``full`` on 1. With
+    ``full`` below 1, a translation counts as much as the same word. The query word counts
+    with its closest word's closeness.
     """
     n = word_rows.shape[0]
     if len(query_vectors) == 0 or n == 0 or word_rows.nnz == 0:
         return np.zeros(n)
     columns, inverse = np.unique(word_rows.indices, return_inverse=True)
-    closeness = _closeness(query_vectors, table_vectors[columns], threshold)[:, inverse]
+    closeness = _closeness(query_vectors, table_vectors[columns], threshold, full)[:, inverse]
     present = np.diff(word_rows.indptr) > 0
     best = np.zeros((len(query_vectors), n), dtype=np.float32)
     best[:, present] = np.maximum.reduceat(closeness, word_rows.indptr[:-1][present], axis=1)
@@ -163,6 +165,6 @@ def closest_words(query_vectors: np.ndarray, table_vectors: np.ndarray, columns:
 
 
 def _closeness(query_vectors: np.ndarray, word_vectors: np.ndarray,
-               threshold: float) -> np.ndarray:
+               threshold: float, full: float = 1.0) -> np.ndarray:
     sims = query_vectors.astype(np.float32) @ word_vectors.astype(np.float32).T
-    return np.clip((sims - threshold) / (1.0 - threshold), 0.0, 1.0)
+    return np.clip((sims - threshold) / (full - threshold), 0.0, 1.0)
