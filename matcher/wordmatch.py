@@ -139,15 +139,28 @@ def word_match(query_vectors: np.ndarray, query_idf: np.ndarray, table_vectors: 
     ``full`` below 1, a translation counts as much as the same word. The query word counts
     with its closest word's closeness.
     """
+    return word_match_and_full_matches(query_vectors, query_idf, table_vectors, word_rows,
+                                       threshold, full)[0]
+
+
+def word_match_and_full_matches(query_vectors: np.ndarray, query_idf: np.ndarray,
+                                table_vectors: np.ndarray, word_rows: sparse.csr_matrix,
+                                threshold: float, full: float = 1.0
+                                ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`word_match`, and the columns of the actors' words that meet one of the query's
+    words in full (from ``full`` on: the same word or, with ``full`` below 1, a translation),
+    from one product of the query's words with the actors' words."""
     n = word_rows.shape[0]
     if len(query_vectors) == 0 or n == 0 or word_rows.nnz == 0:
-        return np.zeros(n)
+        return np.zeros(n), np.zeros(0, dtype=np.int64)
     columns, inverse = np.unique(word_rows.indices, return_inverse=True)
-    closeness = _closeness(query_vectors, table_vectors[columns], threshold, full)[:, inverse]
+    by_column = _closeness(query_vectors, table_vectors[columns], threshold, full)
+    met = columns[(by_column >= 1.0).any(axis=0)].astype(np.int64)
+    closeness = by_column[:, inverse]
     present = np.diff(word_rows.indptr) > 0
     best = np.zeros((len(query_vectors), n), dtype=np.float32)
     best[:, present] = np.maximum.reduceat(closeness, word_rows.indptr[:-1][present], axis=1)
-    return query_idf.astype(np.float64) @ best / max(float(query_idf.sum()), 1e-9)
+    return query_idf.astype(np.float64) @ best / max(float(query_idf.sum()), 1e-9), met
 
 
 def closest_words(query_vectors: np.ndarray, table_vectors: np.ndarray, columns: np.ndarray,

@@ -12,7 +12,16 @@ from matcher.encoders import CachedEncoder, normalise_rows
 from matcher.engine import query_from_text
 from matcher.index import build_index, reduce_profiles
 from matcher.profile import validate_record
-from matcher.ranking import Filters, Weights, rank, squash, town_match
+from matcher.ranking import (
+    Filters,
+    Weights,
+    close_words,
+    lexical_scores,
+    rank,
+    squash,
+    town_match,
+    translated_lexical,
+)
 from matcher.wordmatch import MAX_QUERY_WORDS
 
 
@@ -497,3 +506,21 @@ def test_a_long_text_keeps_its_rarest_words(index, encoder):
     assert sorted(query.words) == sorted(rare)
     assert query.word_vectors.shape == (MAX_QUERY_WORDS, encoder.dim)
     assert query_from_text(encoder, "de la et").words == ()
+
+
+def test_translations_join_the_exact_words_of_a_text(index, encoder):
+    """A word of the candidates that meets one of the text's words in full joins the text's
+    exact words: the actor that writes it gains on the exact-word part, the others do not."""
+    query = text_query(encoder, "clinics for children")
+    words = close_words(index, query, np.arange(len(index)), Weights())
+    plain = lexical_scores(index, query)
+    joined = translated_lexical(index, query, dataclasses.replace(words, translations=("music",)),
+                                Weights())
+    assert joined is not None
+    music = [i for i, p in enumerate(PROFILES) if "music" in p.description]
+    assert music == [5]
+    assert joined[5] > plain[5]
+    assert translated_lexical(index, query, dataclasses.replace(words, translations=()),
+                              Weights()) is None
+    assert translated_lexical(index, query, dataclasses.replace(words, translations=("music",)),
+                              Weights(translated_words=0.0)) is None

@@ -16,6 +16,7 @@ from matcher.wordmatch import (
     content_words,
     word_forms,
     word_match,
+    word_match_and_full_matches,
 )
 
 
@@ -90,6 +91,12 @@ def test_word_match_equals_brute_force(threshold: float, full: float) -> None:
         query, idf, table.vectors.astype(np.float32), words_of, threshold, full)
     assert np.allclose(score, expected_score, atol=1e-3)
     assert score[3] == 0
+    same, met = word_match_and_full_matches(query, idf, table.vectors, rows, threshold, full)
+    assert np.array_equal(same, score)
+    sims = query @ table.vectors.astype(np.float32).T
+    used = sorted({w for words in words_of for w in words})
+    if full < 1.0:  # every word at or above ``full`` for some query word, each once
+        assert met.tolist() == [w for w in used if (sims[:, w] >= full).any()]
     if full < 1.0:  # the reasons' closest words keep the same word as the only full match
         return
     for row, words in enumerate(words_of):
