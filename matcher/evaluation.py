@@ -423,9 +423,10 @@ def grader_agreement(first: Sequence[Case], second: Sequence[Case], k: int = 5, 
     which differ."""
     profile_list = list(profiles)
     theirs = {case.id: case for case in second}
+    ours = {case.id for case in first}
     issues = [*check_cases(first, profile_list), *check_cases(second, profile_list)]
     for case in first:
-        other = theirs.pop(case.id, None)
+        other = theirs.get(case.id)
         request = (case.type, case.query, case.actor, case.kinds, case.countries)
         if other is None:
             issues.append(Issue(f"case '{case.id}' has no second grading", field="id",
@@ -434,14 +435,13 @@ def grader_agreement(first: Sequence[Case], second: Sequence[Case], k: int = 5, 
             issues.append(Issue(f"case '{case.id}' is not the same request in both gradings",
                                 field="query", line=other.line))
     issues += [Issue(f"case '{case_id}' is only in the second grading", field="id",
-                     line=case.line) for case_id, case in theirs.items()]
+                     line=case.line) for case_id, case in theirs.items() if case_id not in ours]
     if issues:
         raise ValidationError(issues)
-    by_case = {case.id: case for case in second}
     by_id = {p.id: p for p in profile_list}
     results = []
     for case in first:
-        ndcg, recall = grades_as_ranking_scores(by_case[case.id].relevant, case.relevant, k)
+        ndcg, recall = grades_as_ranking_scores(theirs[case.id].relevant, case.relevant, k)
         results.append(CaseResult(case, (), ndcg, recall, is_cross_lingual(case, by_id)))
     return CaseRun(system, k, results)
 

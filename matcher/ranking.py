@@ -53,7 +53,7 @@ from matcher.places import gazetteer
 from matcher.profile import ActorProfile
 from matcher.reasons import Reason, quote
 from matcher.themes import thesaurus
-from matcher.wordmatch import closest_words, word_match_and_full_matches
+from matcher.wordmatch import closest_words, word_match
 
 
 @dataclass(frozen=True)
@@ -354,8 +354,8 @@ def close_words(index: Index, query: Query, rows: np.ndarray, weights: Weights) 
     rarity = index.word_weights(query.words)
     threshold = index.word_threshold(weights.close_word_share)
     full = max(index.word_threshold(weights.close_word_full_share), threshold + 1e-3)
-    raw, met = word_match_and_full_matches(query.word_vectors, rarity, index.words.vectors,
-                                           index.word_rows[rows], threshold, full)
+    raw, met = word_match(query.word_vectors, rarity, index.words.vectors,
+                          index.word_rows[rows], threshold, full)
     score = squash((raw - raw.mean()) / (raw.std() + 1e-6)) if len(rows) > 1 else np.zeros(1)
     own = set(query.words)
     translations = tuple(word for word in (index.words.words[c] for c in met) if word not in own)

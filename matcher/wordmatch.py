@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -128,39 +129,36 @@ def chance_threshold(vectors: np.ndarray, share: float, sample: int = THRESHOLD_
     return float(min(np.quantile(sims, 1.0 - share), 0.95))
 
 
+class WordMatch(NamedTuple):
+    """What :func:`word_match` finds for some actors."""
+
+    scores: np.ndarray  # (actors,) idf-weighted share of the query's words met
+    full_matches: np.ndarray  # columns of the actors' words that meet a query word in full
+
+
 def word_match(query_vectors: np.ndarray, query_idf: np.ndarray, table_vectors: np.ndarray,
-               word_rows: sparse.csr_matrix, threshold: float, full: float = 1.0
-               ) -> np.ndarray:
+               word_rows: sparse.csr_matrix, threshold: float, full: float = 1.0) -> WordMatch:
     """For each row of ``word_rows`` (an actor's words, columns of ``table_vectors``): the
-    idf-weighted share of the query's words that meet a close word of the actor.
+    idf-weighted share of the query's words that meet a close word of the actor; and, from the
+    same product, the columns of the actors' words that meet one of the query's words in full.
 
     A word's closeness is its cosine rescaled so that ``threshold`` gives 0 and ``full`` 1
     (by default only the same word); below ``threshold`` it counts 0, from ``full`` on 1. With
     ``full`` below 1, a translation counts as much as the same word. The query word counts
     with its closest word's closeness.
     """
-    return word_match_and_full_matches(query_vectors, query_idf, table_vectors, word_rows,
-                                       threshold, full)[0]
-
-
-def word_match_and_full_matches(query_vectors: np.ndarray, query_idf: np.ndarray,
-                                table_vectors: np.ndarray, word_rows: sparse.csr_matrix,
-                                threshold: float, full: float = 1.0
-                                ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`word_match`, and the columns of the actors' words that meet one of the query's
-    words in full (from ``full`` on: the same word or, with ``full`` below 1, a translation),
-    from one product of the query's words with the actors' words."""
     n = word_rows.shape[0]
     if len(query_vectors) == 0 or n == 0 or word_rows.nnz == 0:
-        return np.zeros(n), np.zeros(0, dtype=np.int64)
+        return WordMatch(np.zeros(n), np.zeros(0, dtype=np.int64))
     columns, inverse = np.unique(word_rows.indices, return_inverse=True)
     by_column = _closeness(query_vectors, table_vectors[columns], threshold, full)
-    met = columns[(by_column >= 1.0).any(axis=0)].astype(np.int64)
+    full_matches = columns[(by_column >= 1.0).any(axis=0)].astype(np.int64)
     closeness = by_column[:, inverse]
     present = np.diff(word_rows.indptr) > 0
     best = np.zeros((len(query_vectors), n), dtype=np.float32)
     best[:, present] = np.maximum.reduceat(closeness, word_rows.indptr[:-1][present], axis=1)
-    return query_idf.astype(np.float64) @ best / max(float(query_idf.sum()), 1e-9), met
+    scores = query_idf.astype(np.float64) @ best / max(float(query_idf.sum()), 1e-9)
+    return WordMatch(scores, full_matches)
 
 
 def closest_words(query_vectors: np.ndarray, table_vectors: np.ndarray, columns: np.ndarray,
