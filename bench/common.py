@@ -62,6 +62,7 @@ HELD_OUT_SETS = {
     "held-out-16": _on_sample("blind16.jsonl"),
     "held-out-17": _on_sample("blind17.jsonl"),
     "held-out-18": _on_sample("blind18.jsonl"),
+    "held-out-19": _on_sample("blind19.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -85,6 +86,7 @@ HELD_OUT_SETS = {
     "twenty-third-registry": _registry("alt22"),
     "twenty-fourth-registry": _registry("alt23"),
     "twenty-fifth-registry": _registry("alt24"),
+    "twenty-sixth-registry": _registry("alt25"),
 }
 #: Blind sets that estimate quality on unseen cases: no change to the engine was decided from
 #: reading their cases. (Six of them, ``held-out-10`` to ``-12`` and the seventeenth to
@@ -93,12 +95,13 @@ HELD_OUT_SETS = {
 #: still measure an engine that was not fitted to them.)
 FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
               "held-out-10", "held-out-11", "held-out-12", "held-out-13", "held-out-14",
-              "held-out-15", "held-out-16", "held-out-17", "held-out-18",
+              "held-out-15", "held-out-16", "held-out-17", "held-out-18", "held-out-19",
               "tenth-registry", "eleventh-registry", "twelfth-registry", "thirteenth-registry",
               "fourteenth-registry", "fifteenth-registry", "sixteenth-registry",
               "seventeenth-registry", "eighteenth-registry", "nineteenth-registry",
               "twentieth-registry", "twenty-first-registry", "twenty-second-registry",
-              "twenty-third-registry", "twenty-fourth-registry", "twenty-fifth-registry")
+              "twenty-third-registry", "twenty-fourth-registry", "twenty-fifth-registry",
+              "twenty-sixth-registry")
 
 
 #: A second, independent grading of some blind sets: another author, given only the profiles
