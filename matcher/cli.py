@@ -17,7 +17,7 @@ from pathlib import Path
 
 from matcher import __version__
 from matcher.engine import Matcher
-from matcher.errors import SolirisError, ValidationError
+from matcher.errors import Issue, SolirisError, ValidationError
 from matcher.formats import FORMATS, detect_format, dump_profiles
 from matcher.profile import ALL_FIELDS, KINDS, ActorProfile, normalise_kind
 from matcher.progress import ProgressBar
@@ -113,6 +113,8 @@ def _ranking_options(p: argparse.ArgumentParser) -> None:
 
 
 _WRITING_COMMANDS = {"import", "remove", "keys", "report"}
+#: A file with thousands of bad rows usually has one mistake repeated: show the first ones.
+MAX_ISSUES_SHOWN = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,8 +127,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         unchanged = "; nothing was changed" if args.command in _WRITING_COMMANDS else ""
         print(f"soliris: error: {len(exc.issues)} problem(s) found{unchanged}:",
               file=sys.stderr)
-        for issue in exc.issues:
+        for issue in exc.issues[:MAX_ISSUES_SHOWN]:
             print(f"  {issue.describe()}", file=sys.stderr)
+        if len(exc.issues) > MAX_ISSUES_SHOWN:
+            print(f"  ... and {len(exc.issues) - MAX_ISSUES_SHOWN} more (the first "
+                  f"{MAX_ISSUES_SHOWN} are shown)", file=sys.stderr)
         return 1
     except SolirisError as exc:
         print(f"soliris: error: {exc}", file=sys.stderr)
@@ -144,10 +149,8 @@ def _run(args: argparse.Namespace, matcher: Matcher) -> int:
         return _import(args, matcher)
     if command == "export":
         text = dump_profiles([a.profile for a in matcher.store.all()], args.format)
-        if args.out:
-            tmp = args.out.with_name(args.out.name + ".tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(args.out)
+        if args.out is not None:
+            _write_file(args.out, text, matcher.settings.db_path)
             print(f"wrote {matcher.store.count()} profiles to {args.out}", file=sys.stderr)
         else:
             sys.stdout.write(text)
@@ -157,8 +160,13 @@ def _run(args: argparse.Namespace, matcher: Matcher) -> int:
         if args.json:
             print(json.dumps([a.profile.to_dict(private=False) for a in page.items],
                              ensure_ascii=False, indent=2))
-        else:
+        elif page.items:
             _print_list([a.profile for a in page.items])
+        elif matcher.store.count() == 0:
+            print(f"the registry {matcher.settings.db_path} is empty: add profiles with "
+                  "`soliris import FILE`", file=sys.stderr)
+        else:
+            print("no actor matches", file=sys.stderr)
         return 0
     if command == "show":
         stored = matcher.get(args.id)
@@ -213,9 +221,30 @@ def _import(args: argparse.Namespace, matcher: Matcher) -> int:
     return 0
 
 
-def _file_issue(path: Path, exc: OSError):  # noqa: ANN202 - tiny local helper
-    from matcher.errors import Issue
+def _write_file(path: Path, text: str, registry: Path | str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (through a temporary file), refusing
+    paths that are not a file to write or that are the registry database itself."""
+    def refuse(reason: str) -> ValidationError:
+        return ValidationError([Issue(f"cannot write '{path}': {reason}", field="--out")])
 
+    if not path.name:
+        raise refuse("it does not name a file")
+    if path.is_dir():
+        raise refuse("it is a folder; give a file name such as registry.jsonl")
+    target = path.resolve()
+    database = Path(registry).resolve()
+    if target in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+        raise refuse("it is the registry database itself; choose another file")
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise refuse(exc.strerror or str(exc)) from exc
+
+
+def _file_issue(path: Path, exc: OSError) -> Issue:
     return Issue(f"cannot read '{path}': {exc.strerror or exc}")
 
 
@@ -259,6 +288,8 @@ def _keys(args: argparse.Namespace, matcher: Matcher) -> int:
 def _report(args: argparse.Namespace, matcher: Matcher) -> int:
     from matcher.report import write_report
 
+    if args.out is not None and not args.out.name:
+        raise ValidationError([Issue(f"'{args.out}' does not name a folder", field="--out")])
     out = args.out or matcher.settings.report_dir
     result = write_report(matcher, out, top=args.top, lang=args.lang,
                           progress=ProgressBar("report"), html_actors=args.html_actors)
@@ -272,9 +303,6 @@ def _width() -> int:
 
 
 def _print_list(profiles: list[ActorProfile]) -> None:
-    if not profiles:
-        print("no actor matches", file=sys.stderr)
-        return
     id_width = max(len(p.id) for p in profiles)
     for p in profiles:
         countries = ",".join(p.countries)

@@ -108,9 +108,16 @@ class SentenceTransformerEncoder:
         try:
             self._model = SentenceTransformer(str(path), device="cpu")
         except Exception as exc:  # the library raises many types for a missing model
-            raise ConfigError(f"cannot load sentence-transformers model '{model}': {exc}. Give "
-                              f"a local folder, a model in the Hugging Face cache, or one of "
-                              f"{', '.join(KNOWN_MODELS)}") from exc
+            offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0")
+            if offline and not Path(path).exists():
+                # The library's own message is about connecting to the hub, which is off.
+                reason = ("it is not a folder, and not a model in the Hugging Face cache "
+                          "(downloads are off: HF_HUB_OFFLINE=1)")
+            else:
+                reason = str(exc).strip().rstrip(".")
+            raise ConfigError(f"cannot load sentence-transformers model '{model}': {reason}. "
+                              f"Give a local folder, a model in the Hugging Face cache, or one "
+                              f"of {', '.join(KNOWN_MODELS)}") from exc
         self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
         self._batch_size = batch_size
         self.name = "st:" + ("all-MiniLM-L6-v2" if model == "minilm" else str(model))

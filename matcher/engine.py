@@ -134,25 +134,29 @@ class Matcher:
 
     def upsert(self, profiles: Sequence[ActorProfile], progress: Progress | None = None
                ) -> UpsertSummary:
-        """Write profiles by id, then embed whatever text is new (cached for next time), so that
+        """Embed whatever text is new (cached for next time), then write profiles by id, so that
         re-importing an unchanged file costs no embedding and no index build."""
-        summary = self.store.upsert(profiles)
-        # Embed only what changed, now (the slow part, with progress): passages and the words
-        # matched across languages. The index itself is rebuilt from the cache at the next
-        # query.
-        changed_ids = set(summary.changed)
-        changed = [profile for profile in profiles if profile.id in changed_ids]
-        texts = [passage for profile in changed for _, passage in profile_passages(profile)]
-        words = dict.fromkeys(word for profile in changed
-                              for word in content_words(profile_text(profile)))
-        self.encoder.encode([*texts, *words], "passage", progress=progress)
-        return summary
+        # Embed first (the slow part, with progress): passages and the words matched across
+        # languages. A model that fails to load, or an interrupted import, then leaves the
+        # registry as it was; the cache keeps what was embedded. The index itself is rebuilt
+        # from the cache at the next query.
+        self._embed(self.store.changed(profiles), progress)
+        return self.store.upsert(profiles)
 
     def create(self, profile: ActorProfile) -> StoredActor:
+        self._embed([profile])
         if not self.store.insert_new(profile):
             raise ConflictError(f"an actor with id '{profile.id}' already exists")
         self.index()
         return self.store.get(profile.id)
+
+    def _embed(self, profiles: Sequence[ActorProfile], progress: Progress | None = None
+               ) -> None:
+        """Put the passages and words of ``profiles`` in the embedding cache."""
+        texts = [passage for profile in profiles for _, passage in profile_passages(profile)]
+        words = dict.fromkeys(word for profile in profiles
+                              for word in content_words(profile_text(profile)))
+        self.encoder.encode([*texts, *words], "passage", progress=progress)
 
     def replace(self, profile: ActorProfile) -> StoredActor:
         self.store.get(profile.id)
@@ -170,8 +174,19 @@ class Matcher:
         """Actors by id, filtered by kind, partner country (code or name) and a text search."""
         if kind is not None:
             kind = self.kind(kind, "kind")
-        codes = set(self.country_codes(country, "country")) if country else None
-        needle = fold(q) if q else ""
+        issues = []
+        if country is not None and not country.strip():
+            issues.append(Issue("is empty, and an empty country is not a country: give a code "
+                                "or a name (CD, Maroc) or leave the filter out to list every "
+                                "actor", field="country", value=country))
+        if q is not None and not fold(q):
+            issues.append(Issue("has no letters or digits to search for (the search reads Latin "
+                                "letters and digits, ignoring accents, case and punctuation): "
+                                "leave it out to list every actor", field="q", value=q))
+        if issues:
+            raise ValidationError(issues)
+        codes = set(self.country_codes(country, "country")) if country is not None else None
+        needle = fold(q) if q is not None else ""
         stored = self.store.all()
         if codes:  # places named in the texts count too (cached per profile content)
             features = text_features([a.profile for a in stored], self.store,
@@ -289,6 +304,10 @@ class Matcher:
             raise ValidationError([Issue(
                 f"is {len(text)} characters long; the limit is {self.settings.max_text_chars}",
                 field=fieldname)])
+        if not any(char.isalnum() for char in text):
+            raise ValidationError([Issue("has no words (only punctuation, symbols or control "
+                                         "characters): describe the initiative in a few "
+                                         "sentences", field=fieldname)])
 
     def _filters(self, top: int, kinds: Iterable[str], countries: Iterable[str],
                  exclude: Iterable[str]) -> Filters:

@@ -3,7 +3,11 @@
 Reading is all-or-nothing: :func:`parse_profiles` returns every profile of a file or raises one
 :class:`~matcher.errors.ValidationError` listing every problem with its line and field. Keys or
 columns that are not profile fields are skipped and named (:func:`read_profiles`), unless they
-look like a typo of one ("countires"), which is an error.
+look like a typo of one ("countires"), which is an error. A key or column given twice is an
+error too: keeping either value would silently lose the other.
+
+CSV is read as spreadsheets and :func:`dump_profiles` write it: cells separated by ``,``, ``;``
+or tabs (whichever the header uses), quoted with ``"`` and a ``"`` inside a quoted cell doubled.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +27,22 @@ from matcher.profile import (
     ALL_FIELDS,
     LIST_FIELDS,
     ActorProfile,
+    printable,
     validate_record,
 )
 
 FORMATS = ("jsonl", "json", "csv")
+CSV_DELIMITERS = (",", ";", "\t")
+# The csv module refuses cells over 131,072 characters by default, before the length limits of
+# validate_record could name the field; 2**31 - 1 is the most it takes on every platform.
+_CSV_FIELD_LIMIT = 2**31 - 1
+# Tokens that locate a problem in JSON that parsed up to it: strings are matched whole, so that
+# brackets or digits inside a string do not count.
+_JSON_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_JSON_BRACKETS = re.compile(_JSON_STRING + r"|[\[\]{}]")
+_JSON_NUMBERS = re.compile(_JSON_STRING + r"|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+# Profiles nest two levels (an array of objects of lists); reported when the parser gives up.
+_MAX_JSON_DEPTH = 100
 
 
 def detect_format(name: str) -> str:
@@ -72,6 +90,10 @@ def read_profiles(data: bytes, fmt: str) -> ParsedFile:
     first_line: dict[str, int] = {}
     ignored: set[str] = set()
     for line, record in rows:
+        for key in getattr(record, "duplicate_keys", ()):
+            issues.append(Issue(f"duplicate key '{printable(key)}': the object gives it more "
+                                "than once (which value is meant?); keep one",
+                                field=printable(key), line=line))
         try:
             profile = validate_record(record, line=line, ignore_extra=True)
         except ValidationError as exc:
@@ -95,24 +117,22 @@ def read_profiles(data: bytes, fmt: str) -> ParsedFile:
 
 def _jsonl_rows(text: str) -> list[tuple[int, Any]]:
     rows, issues = [], []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # Only line breaks end a record: str.splitlines() would also split at U+2028, U+0085...,
+    # which JSON allows inside strings (and dump_profiles writes as they are).
+    for number, raw in enumerate(re.split(r"\r\n?|\n", text), start=1):
         if not raw.strip():
             continue
         try:
-            rows.append((number, json.loads(raw)))
-        except json.JSONDecodeError as exc:
-            issues.append(Issue(f"malformed JSON: {exc.msg} (column {exc.colno})", line=number))
+            rows.append((number, _load_json(raw, line=number)))
+        except InputFormatError as exc:
+            issues.extend(exc.issues)
     if issues:
         raise InputFormatError(issues)
     return rows
 
 
 def _json_rows(text: str) -> list[tuple[int, Any]]:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputFormatError([Issue(f"malformed JSON: {exc.msg} (column {exc.colno})",
-                                      line=exc.lineno)]) from exc
+    data = _load_json(text)
     if isinstance(data, dict):
         data = [data]
     if not isinstance(data, list):
@@ -121,33 +141,190 @@ def _json_rows(text: str) -> list[tuple[int, Any]]:
     return [(index, item) for index, item in enumerate(data, start=1)]
 
 
+class _JSONObject(dict[str, Any]):
+    """A JSON object that gave keys more than once (the last value is kept, as by json)."""
+
+    duplicate_keys: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    seen: set[str] = set()
+    twice: dict[str, None] = {}
+    for key, _ in pairs:
+        if key in seen:
+            twice[key] = None
+        seen.add(key)
+    marked = _JSONObject(obj)
+    marked.duplicate_keys = tuple(twice)
+    return marked
+
+
+class _TooManyDigits(Exception):
+    def __init__(self, digits: str):
+        super().__init__(digits)
+        self.digits = digits
+
+
+def _json_int(digits: str) -> int:
+    try:
+        return int(digits)
+    except ValueError:  # over sys.get_int_max_str_digits(): report it where it is
+        raise _TooManyDigits(digits) from None
+
+
+class JSONReadError(ValueError):
+    """JSON text that cannot be read, and where: ``line`` and ``column`` count from 1."""
+
+    def __init__(self, reason: str, line: int, column: int):
+        super().__init__(f"{reason} (line {line}, column {column})")
+        self.reason = reason
+        self.line = line
+        self.column = column
+
+
+class _NotJSON(Exception):
+    """``NaN``, ``Infinity`` or ``-Infinity``: Python's json reads them, JSON does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJSON(name)
+
+
+def load_json(text: str) -> Any:
+    """``json.loads`` with every way it can fail as one :class:`JSONReadError` at its line and
+    column: bad syntax, ``NaN`` or ``Infinity`` (not JSON), an integer too long to convert,
+    arrays or objects nested too deep for the parser. Objects that give a key twice are
+    marked (their ``duplicate_keys``), not refused: the caller says so with the rest."""
+    try:
+        return json.loads(text, parse_int=_json_int, parse_constant=_refuse_constant,
+                          object_pairs_hook=_json_object)
+    except json.JSONDecodeError as exc:
+        message, offset = exc.msg, exc.pos
+    except _NotJSON as exc:
+        message = f"{exc.args[0]} is not a JSON value (write a number or null)"
+        offset = text.find(exc.args[0])
+    except _TooManyDigits as exc:
+        count = len(exc.digits.lstrip("-"))
+        message = (f"a number of {count} digits, over the limit of "
+                   f"{sys.get_int_max_str_digits()}")
+        offset = next((m.start() for m in _JSON_NUMBERS.finditer(text)
+                       if m.group() == exc.digits), 0)
+    except RecursionError:
+        message = f"arrays or objects nested more than {_MAX_JSON_DEPTH} levels deep"
+        offset = _too_deep(text)
+    offset = max(offset, 0)
+    raise JSONReadError(message, text.count("\n", 0, offset) + 1,
+                        offset - text.rfind("\n", 0, offset)) from None
+
+
+def _load_json(text: str, *, line: int = 1) -> Any:
+    """:func:`load_json`, its failure as a malformed-JSON issue (``line``: the file's line where
+    ``text`` starts)."""
+    try:
+        return load_json(text)
+    except JSONReadError as exc:
+        raise InputFormatError([Issue(f"malformed JSON: {exc.reason} (column {exc.column})",
+                                      line=line + exc.line - 1)]) from None
+
+
+def _too_deep(text: str) -> int:
+    """Offset of the first bracket nested more than _MAX_JSON_DEPTH levels deep (0 if none)."""
+    depth = 0
+    for match in _JSON_BRACKETS.finditer(text):
+        token = match.group()
+        if token in ("[", "{"):
+            depth += 1
+            if depth > _MAX_JSON_DEPTH:
+                return match.start()
+        elif token in ("]", "}"):
+            depth -= 1
+    return 0
+
+
 def _csv_rows(text: str) -> list[tuple[int, Any]]:
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample.splitlines()[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect, strict=True)
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    delimiter, spaced = _csv_delimiter(text)
+    # Standard quoting whatever the delimiter: "" inside a quoted cell is one ".
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"',
+                        doublequote=True, skipinitialspace=spaced, strict=True)
+    header: list[str] = []
     rows = []
+    start = 1
     try:
-        header = reader.fieldnames or []
-        missing = [name for name in ("id", "name", "kind", "description") if name not in header]
-        if missing:
-            raise InputFormatError([Issue(
-                f"the CSV header lacks required column(s) {', '.join(missing)} "
-                f"(found: {', '.join(h for h in header if h) or 'nothing'})", line=1)])
-        for record in reader:
-            line = reader.line_num
-            if None in record:
-                raise InputFormatError([Issue(
-                    f"row has {len(header) + len(record[None])} cells but the header has "
-                    f"{len(header)}", line=line)])
-            if not any((v or "").strip() for v in record.values()):
+        while True:
+            start = reader.line_num + 1  # where the record starts (a cell may span lines)
+            cells = next(reader, None)
+            if cells is None:
+                break
+            if not header:
+                if cells:  # blank lines before the header are skipped
+                    header = _csv_header(cells, start)
                 continue
-            rows.append((line, {k: v for k, v in record.items() if v not in (None, "")}))
+            if len(cells) > len(header):
+                raise InputFormatError([Issue(
+                    f"row has {len(cells)} cells but the header has {len(header)}",
+                    line=start)])
+            if not any(cell.strip() for cell in cells):
+                continue
+            record: dict[str, str] = {}
+            for name, cell in zip(header, cells, strict=False):
+                if cell != "":
+                    record[name] = cell
+            rows.append((start, record))
     except csv.Error as exc:
-        raise InputFormatError([Issue(f"malformed CSV: {exc}", line=reader.line_num)]) from exc
+        reason = str(exc)
+        if "unexpected end of data" in reason:
+            reason = "a quoted cell of this row is never closed (a \" is missing)"
+        elif "expected after" in reason:
+            reason += ' (write a " inside a quoted cell as "")'
+        raise InputFormatError([Issue(f"malformed CSV: {reason}", line=start)]) from exc
     return rows
+
+
+def _csv_delimiter(text: str) -> tuple[str, bool]:
+    """The delimiter the header line uses most (outside quotes; ``,`` when it has none), and
+    whether a space follows each ("id, name, kind")."""
+    counts = dict.fromkeys(CSV_DELIMITERS, 0)
+    spaced = dict.fromkeys(CSV_DELIMITERS, 0)
+    quoted = False
+    header = text.lstrip("\r\n")[:65536]  # a quote never closed: no need to read it all
+    for index, char in enumerate(header):
+        if char == '"':
+            quoted = not quoted  # "" inside quotes toggles twice: still quoted
+        elif quoted:
+            continue
+        elif char in "\r\n":
+            break
+        elif char in counts:
+            counts[char] += 1
+            spaced[char] += header[index + 1: index + 2] == " "
+    delimiter = max(CSV_DELIMITERS, key=lambda d: counts[d])  # ties: the first listed
+    if not counts[delimiter]:
+        return ",", False
+    return delimiter, delimiter != "\t" and spaced[delimiter] == counts[delimiter]
+
+
+def _csv_header(cells: list[str], line: int) -> list[str]:
+    """The column names; every required one present, none given twice."""
+    missing = [name for name in ("id", "name", "kind", "description") if name not in cells]
+    if missing:
+        raise InputFormatError([Issue(
+            f"the CSV header lacks required column(s) {', '.join(missing)} "
+            f"(found: {', '.join(h for h in cells if h) or 'nothing'})", line=line)])
+    first: dict[str, int] = {}
+    issues = []
+    for number, name in enumerate(cells, start=1):
+        if name in first and name.strip():  # unnamed columns are skipped anyway
+            issues.append(Issue(f"column '{printable(name)}' appears twice in the header "
+                                f"(columns {first[name]} and {number}); keep one",
+                                field=printable(name), line=line))
+        first.setdefault(name, number)
+    if issues:
+        raise InputFormatError(issues)
+    return cells
 
 
 def dump_profiles(profiles: Iterable[ActorProfile], fmt: str, *, private: bool = True) -> str:

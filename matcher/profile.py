@@ -37,11 +37,26 @@ ID_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,78}[A-Za-z0-9])?$"
 ID_RULE = ("1-80 letters, digits, hyphens, underscores or dots, starting and ending with a "
            "letter or digit")
 _ID_RE = re.compile(ID_PATTERN)
-_LANG_RE = re.compile(r"^[a-z]{2}$")
+# Control characters (Unicode category Cc) but tab, line feed and carriage return: a text that
+# holds one (NUL, BEL, ESC...) is binary debris, and breaks terminals, CSV tools and searches.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LOCALE_RE = re.compile(r"^([a-z]{2,3})[-_][a-z]{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^https?://\S+$")
 _BARE_DOMAIN_RE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?$", re.IGNORECASE)
+
+# The 184 two-letter codes of ISO 639-1 (as its registration authority, the Library of
+# Congress, lists them; the withdrawn iw, in, ji, jw, mo and sh are left out). Any other pair of
+# letters ("xx") is a typo, not a language.
+ISO_639_1 = frozenset("""
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv
+    cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr
+    ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
+    ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
+    ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr
+    ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi
+    yo za zh zu
+""".split())
 
 
 @dataclass(frozen=True)
@@ -113,24 +128,44 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
     if not isinstance(record, Mapping):
         raise ValidationError([Issue(f"expected an object with fields, got {_type(record)}",
                                      line=line)])
-    extra, typos = unknown_fields(record)
+    # A name that is not text (JSON may escape a lone surrogate in a key too) cannot be stored,
+    # skipped or even named in a reply: refuse the record, naming the key with escapes.
+    broken_keys = [key for key in record if isinstance(key, str) and not _is_text(key)]
+    for key in broken_keys:
+        bad(printable(key), "this field name holds an unpaired surrogate escape "
+                            "(\\ud800-\\udfff), which is not text: rename the field")
+    extra, typos = unknown_fields({k: v for k, v in record.items() if k not in broken_keys})
     for key, meant in typos.items():
         bad(key, f"unknown field: did you mean '{meant}'? (allowed: {', '.join(ALL_FIELDS)})")
     if not ignore_extra:
         for key in extra:
             bad(key, f"unknown field (allowed: {', '.join(ALL_FIELDS)})")
+    unreadable: set[str] = set()  # fields reported here, not checked any further
     for key in ALL_FIELDS:
         value = record.get(key)
         items = value if isinstance(value, list | tuple) else (value,)
-        if any(isinstance(item, str) and not _is_text(item) for item in items):
+        texts = [item for item in items if isinstance(item, str)]
+        control = next((found for text in texts if (found := _CONTROL_RE.search(text))), None)
+        if any(not _is_text(text) for text in texts):
             bad(key, "holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text")
+            unreadable.add(key)
+        elif control:
+            bad(key, f"holds the control character U+{ord(control.group()):04X}; text may hold "
+                     "tabs and line breaks but no other control character")
+            unreadable.add(key)
     values: dict[str, Any] = {}
     for key in REQUIRED:
         value = record.get(key)
+        if key in unreadable:
+            continue
         if value is None or (isinstance(value, str) and not value.strip()):
             bad(key, "is required and missing or empty")
         elif not isinstance(value, str):
             bad(key, f"must be text, got {_type(value)}", value)
+        elif not any(char.isalnum() for char in value):
+            # "\u200b", "\u0007", "-": nothing a reader, or the matcher, could use.
+            bad(key, "is required and holds no letter or digit (only spaces, punctuation or "
+                     "invisible characters)", value)
         else:
             values[key] = value.strip()
     if values.get("id") in RESERVED_IDS:
@@ -151,7 +186,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
 
     lists: dict[str, tuple[str, ...]] = {}
     for key in LIST_FIELDS:
-        items = _as_list(record.get(key), key, bad)
+        items = None if key in unreadable else _as_list(record.get(key), key, bad)
         if items is None:
             continue
         if len(items) > MAX_LIST_ITEMS:
@@ -163,7 +198,8 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         code = language_code(lang)
         if code is None:
             bad("languages", f"'{_clip(lang)}' is not an ISO 639-1 code (two letters such as "
-                             "fr, nl, en) nor a language name we know", lang)
+                             "fr, nl, en, ar, ln) nor a language name we know (in English, "
+                             "French or Dutch, such as Lingala or néerlandais)", lang)
         elif code not in langs:
             langs.append(code)
     countries = []
@@ -184,7 +220,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
     texts: dict[str, str] = {}
     for key in TEXT_FIELDS:
         value = record.get(key)
-        if value is None or value == "":
+        if value is None or value == "" or key in unreadable:
             continue
         if key in ("offers", "needs") and isinstance(value, list | tuple) \
                 and all(isinstance(item, str) for item in value):
@@ -267,9 +303,11 @@ def normalise_kind(value: str) -> str | None:
 
 def language_code(value: str) -> str | None:
     """ISO 639-1 code of a code or of a language's name in English, French or Dutch ("Dutch",
-    "néerlandais", "Nederlands" -> "nl"); ``None`` when unknown."""
+    "néerlandais", "Nederlands" -> "nl"); ``None`` when unknown (two letters that are no ISO
+    639-1 code, "xx", included). A language without a two-letter code keeps its ISO 639-2/3
+    code ("Tamazight", "ber" -> "ber")."""
     code = value.strip().lower()
-    if _LANG_RE.match(code):
+    if code in ISO_639_1:
         return code
     locale = _LOCALE_RE.match(code)  # "fr-BE", "nl_BE": the language of a locale tag
     if locale:
@@ -325,6 +363,12 @@ def _split_if_list(items: Sequence[str], known: Callable[[str], object]) -> list
         else:
             out.append(item)
     return out
+
+
+def printable(name: str) -> str:
+    """``name`` as it can be shown and sent back: an unpaired surrogate, which no encoding
+    writes, as its escape ("note\\ud800")."""
+    return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _is_text(value: str) -> bool:

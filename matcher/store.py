@@ -79,6 +79,33 @@ def profile_hash(profile: ActorProfile) -> str:
                                      ensure_ascii=False).encode()).hexdigest()
 
 
+#: Seconds a write waits for another process's write to finish before giving up.
+LOCK_TIMEOUT_S = 30
+
+
+def unavailable(path: Path, exc: sqlite3.Error) -> ConfigError:
+    """A plain-words error for a registry file that cannot be read or written now."""
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return ConfigError(f"cannot write to the registry database {path}: the file or its "
+                           f"folder is read-only (check its permissions); nothing was changed")
+    if "locked" in text or "busy" in text:
+        return ConfigError(f"the registry database {path} is locked by another process (waited "
+                           f"{LOCK_TIMEOUT_S} s); nothing was changed, try again when it is done")
+    return ConfigError(f"cannot use the registry database {path}: {text}; nothing was changed")
+
+
+def _content_hashes(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
+    """Stored content hash of each of ``ids`` that is registered."""
+    known: dict[str, str] = {}
+    for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
+        chunk = list(ids[start:start + 900])
+        marks = ",".join("?" * len(chunk))
+        known.update(db.execute(
+            f"SELECT id, content_hash FROM actors WHERE id IN ({marks})", chunk))
+    return known
+
+
 class Store:
     """The registry database at ``path`` (created with its folder on first use)."""
 
@@ -101,11 +128,17 @@ class Store:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise unavailable(self.path, exc) from exc
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             yield db
+        except sqlite3.OperationalError as exc:
+            # A read-only file or another process's lock is the user's to fix, not a bug.
+            raise unavailable(self.path, exc) from exc
         finally:
             db.close()
 
@@ -131,13 +164,7 @@ class Store:
         changed: list[str] = []
         created = updated = unchanged = 0
         with self.transaction(actors_changed=True) as db:
-            known: dict[str, str] = {}
-            ids = [p.id for p in profiles]
-            for start in range(0, len(ids), 900):
-                chunk = ids[start:start + 900]
-                marks = ",".join("?" * len(chunk))
-                known.update(db.execute(
-                    f"SELECT id, content_hash FROM actors WHERE id IN ({marks})", chunk))
+            known = _content_hashes(db, [p.id for p in profiles])
             for profile in profiles:
                 digest = profile_hash(profile)
                 previous = known.get(profile.id)
@@ -155,6 +182,13 @@ class Store:
                     updated += 1
                 changed.append(profile.id)
         return UpsertSummary(created, updated, unchanged, tuple(changed))
+
+    def changed(self, profiles: Sequence[ActorProfile]) -> list[ActorProfile]:
+        """The profiles that are new or differ from the stored ones (what an upsert would
+        write)."""
+        with self._connect() as db:
+            known = _content_hashes(db, [p.id for p in profiles])
+        return [p for p in profiles if known.get(p.id) != profile_hash(p)]
 
     def insert_new(self, profile: ActorProfile) -> bool:
         """Insert a profile whose id must be new; returns False when the id exists."""

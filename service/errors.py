@@ -4,10 +4,17 @@ Every error response is ``{"error": {"code", "message", "field", "details": [{li
 message}]}}``. Engine errors keep their meaning: a validation problem is 422 with one detail
 per problem (the same per-row report as ``soliris import``), an unknown id 404, a duplicate id
 409, input over a limit 413. Nothing a client sends should reach the last-resort 500 handler.
+
+Errors repeat what the client sent only in short: a value or field name over
+:data:`MAX_ECHO_CHARS` characters is cut (:func:`clip`), and text that is no valid Unicode (a
+lone UTF-16 surrogate sent as a JSON escape) is written with its escape as visible text
+(:func:`safe_text`), so that writing an error can never fail.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -27,6 +34,7 @@ from matcher.errors import (
     TooLargeError,
     ValidationError,
 )
+from matcher.profile import ID_PATTERN, ID_RULE
 
 log = logging.getLogger("soliris.service")
 
@@ -37,17 +45,84 @@ _STATUS_CODES = {
     500: "internal", 503: "unavailable",
 }
 MAX_DETAILS = 1000
+# Longest value or field name an error repeats in full; longer ones are cut (see clip()).
+MAX_ECHO_CHARS = 80
+
+
+def clip(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """``text``, or its first ``limit`` characters, "…" and its length when it is longer."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def clip_value(message: str, value: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """``message`` with the long ``value`` it quotes cut to ``limit`` characters:
+    ``unknown actor id 'aaaa…' (60000 characters)``."""
+    if not isinstance(value, str) or len(value) <= limit or value not in message:
+        return message
+    short = value[:limit] + "…"
+    quoted = f"'{value}'"
+    if quoted in message:
+        return message.replace(quoted, f"'{short}' ({len(value)} characters)")
+    return message.replace(value, f"{short} ({len(value)} characters)")
+
+
+def safe_text(text: str) -> str:
+    """``text`` as valid Unicode: a lone UTF-16 surrogate (``"\\ud800"`` in JSON) becomes the
+    six characters of its escape, so that an error quoting it can still be written."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def shown(value: object, limit: int = MAX_ECHO_CHARS) -> str:
+    """A value as the client wrote it in JSON (``true``, ``"5"``, ``5.5``), cut when long;
+    an array or object is only named."""
+    if isinstance(value, list | tuple):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return clip(text, limit)
+
+
+class SafeJSONResponse(JSONResponse):
+    """A JSON response that cannot fail on text that is no valid Unicode: a lone surrogate
+    left in ``content`` is written as its JSON escape instead of raising."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
+                          separators=(",", ":")).encode("utf-8", "backslashreplace")
 
 
 class ApiError(StarletteHTTPException):
-    """An error raised by the HTTP layer itself (auth, limits), with a stable ``code``."""
+    """An error raised by the HTTP layer itself (auth, limits, an unreadable body), with a
+    stable ``code`` and, when it is about one field, that field (and a detail row for it)."""
 
     def __init__(self, status_code: int, code: str, message: str, *, field: str | None = None,
-                 headers: Mapping[str, str] | None = None):
+                 headers: Mapping[str, str] | None = None,
+                 details: Iterable[Mapping[str, Any]] = ()):
         super().__init__(status_code=status_code, detail=message, headers=dict(headers or {}))
         self.code = code
         self.message = message
         self.field = field
+        self.details = list(details)
+
+
+def field_error(status_code: int, code: str, field: str, problem: str) -> ApiError:
+    """An :class:`ApiError` about one field, worded like a 422: "field 'text': is ..."."""
+    return ApiError(status_code, code, f"field '{field}': {problem}", field=field,
+                    details=[{"line": None, "field": field, "message": problem}])
+
+
+def _optional_text(value: object) -> str | None:
+    return None if value is None else safe_text(str(value))
 
 
 def error_body(code: str, message: str, field: str | None = None,
@@ -56,16 +131,24 @@ def error_body(code: str, message: str, field: str | None = None,
     for detail in details:
         if len(rows) == MAX_DETAILS:
             break
-        rows.append({"line": detail.get("line"), "field": detail.get("field"),
-                     "message": str(detail.get("message", ""))})
-    return {"error": {"code": code, "message": message, "field": field, "details": rows}}
+        rows.append({"line": detail.get("line"), "field": _optional_text(detail.get("field")),
+                     "message": safe_text(str(detail.get("message", "")))})
+    return {"error": {"code": code, "message": safe_text(message),
+                      "field": _optional_text(field), "details": rows}}
 
 
 def error_response(status: int, code: str, message: str, field: str | None = None,
                    details: Iterable[Mapping[str, Any]] = (),
                    headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse(error_body(code, message, field, details), status_code=status,
-                        headers=dict(headers or {}))
+    return SafeJSONResponse(error_body(code, message, field, details), status_code=status,
+                            headers=dict(headers or {}))
+
+
+def _clipped(issue: Issue) -> Issue:
+    """``issue`` with a long value it quotes, and a long field name, cut short."""
+    return dataclasses.replace(
+        issue, message=clip_value(issue.message, issue.value),
+        field=None if issue.field is None else clip(issue.field))
 
 
 def _issue_rows(issues: Sequence[Issue]) -> list[dict[str, Any]]:
@@ -90,12 +173,16 @@ async def soliris_error_handler(request: Request, exc: Exception) -> JSONRespons
     assert isinstance(exc, SolirisError)
     status = engine_status(exc)
     if isinstance(exc, ValidationError):
-        issues = exc.issues or [Issue(str(exc))]
+        issues = [_clipped(i) for i in exc.issues or [Issue(str(exc))]]
         code = InputFormatError.code if isinstance(exc, InputFormatError) else exc.code
-        return error_response(status, code, str(exc), issues[0].field, _issue_rows(issues))
+        message = str(ValidationError(issues)) if exc.issues else str(exc)
+        return error_response(status, code, message, issues[0].field, _issue_rows(issues))
     if isinstance(exc, ConfigError):
         log.error("configuration error while serving %s: %s", request.url.path, exc)
-    return error_response(status, exc.code, str(exc))
+    message = str(exc)
+    if isinstance(exc, NotFoundError):
+        message = clip_value(message, exc.ident)
+    return error_response(status, exc.code, message)
 
 
 def _field_of(loc: Sequence[Any]) -> str | None:
@@ -108,21 +195,48 @@ def _field_of(loc: Sequence[Any]) -> str | None:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            out += ("." if out else "") + clip(str(part))
     return out or None
+
+
+_INTEGER_ERRORS = ("int_type", "int_parsing", "int_from_float", "int_parsing_size")
+_OBJECT_ERRORS = ("model_attributes_type", "dict_type", "model_type")
 
 
 def _describe(error: Mapping[str, Any]) -> str:
     message = str(error.get("msg", "invalid value"))
-    if error.get("type") == "json_invalid":
+    kind = error.get("type")
+    loc = tuple(error.get("loc", ()))
+    if kind == "json_invalid":
         detail = (error.get("ctx") or {}).get("error")
         return f"the body is not valid JSON: {detail}" if detail else "the body is not valid JSON"
-    if error.get("type") == "missing":
+    if loc == ("body",) and kind == "missing":
+        return ("the body is required: send a JSON object with 'Content-Type: "
+                "application/json'")
+    if kind == "missing":
         return "is required"
-    if tuple(error.get("loc", ())) == ("body",) and error.get("type") in (
-            "model_attributes_type", "dict_type", "model_type"):
+    if loc == ("body",) and kind in _OBJECT_ERRORS:
         return ("the body must be a JSON object, sent with 'Content-Type: application/json' "
                 f"({message})")
+    if kind in _OBJECT_ERRORS:
+        return f"must be a JSON object with fields, got {shown(error.get('input'))}"
+    if kind == "string_unicode":
+        if loc == ("body",) or isinstance(error.get("input"), Mapping):
+            return ("a field name holds an unpaired surrogate escape (\\ud800-\\udfff), "
+                    "which is not valid Unicode text: rename the field")
+        return ("contains an unpaired surrogate (\\ud800-\\udfff escape): send valid "
+                "Unicode text")
+    if kind in _INTEGER_ERRORS:
+        value = error.get("input")
+        hint = " (send the number without quotes)" if loc[:1] == ("body",) and isinstance(
+            value, str) else ""
+        return f"must be a whole number, got {shown(value)}{hint}"
+    if kind == "string_pattern_mismatch" and (error.get("ctx") or {}).get("pattern") \
+            == ID_PATTERN:
+        return f"is not a valid id: use {ID_RULE}"
+    if kind == "extra_forbidden":
+        return "unknown field: this request has no such field (the API documentation at /docs " \
+               "lists the fields)"
     return message
 
 
@@ -131,7 +245,8 @@ async def request_validation_handler(request: Request, exc: Exception) -> JSONRe
     rows = []
     for error in exc.errors():
         loc = tuple(error.get("loc", ()))
-        field = "body" if error.get("type") == "json_invalid" else _field_of(loc)
+        whole_body = error.get("type") == "json_invalid" or loc == ("body",)
+        field = "body" if whole_body else _field_of(loc)
         rows.append({"line": None, "field": field, "message": _describe(error)})
     if not rows:
         rows = [{"line": None, "field": None, "message": "invalid request"}]
@@ -146,12 +261,12 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     headers = getattr(exc, "headers", None)
     if isinstance(exc, ApiError):
-        return error_response(exc.status_code, exc.code, exc.message, exc.field,
+        return error_response(exc.status_code, exc.code, exc.message, exc.field, exc.details,
                               headers=headers)
     code = _STATUS_CODES.get(exc.status_code, f"http_{exc.status_code}")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404 and message == "Not Found":
-        message = f"no such address: {request.url.path}"
+        message = f"no such address: {clip(request.url.path)}"
     return error_response(exc.status_code, code, message, headers=headers)
 
 

@@ -2,16 +2,26 @@
 
 Layered like the FastAPI full-stack template: ``ActorBase`` holds the fields a client writes,
 ``ActorCreate`` / ``ActorUpdate`` / ``DraftProfile`` are what it sends, ``ActorPublic`` is what
-everybody reads and ``ActorPrivate`` adds ``contact_email`` for coordinators. The models check
-types and sizes; the profile rules themselves (id format, known countries, e-mail and web
-addresses...) stay in :func:`matcher.profile.validate_record`, the one validator the command line
-uses too, so the API and ``soliris import`` accept exactly the same profiles.
+everybody reads and ``ActorPrivate`` adds ``contact_email`` for coordinators.
+
+A profile a client sends is checked and normalised by :func:`matcher.profile.validate_record`,
+the one validator ``soliris import`` uses too (see :class:`ProfileIn`), so the API and the import
+accept exactly the same profiles: ``"kind": "NGO"``, ``"languages": ["French"]``,
+``"countries": "CD; MA"`` and ``"offers": ["a", "b"]`` are read as the import reads them, and
+every problem is reported with its field (``profile.countries`` inside a draft profile). The
+models then hold the normalised profile; their request schema documents what is accepted, their
+response schema the normalised form. The models check the types and sizes of the other fields;
+whole numbers in a JSON body are strict (``true`` or ``"5"`` is no number).
 """
 
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import ValidationError as PydanticValidationError
 
+from matcher.errors import Issue, ValidationError
 from matcher.profile import (
     ID_PATTERN,
     ID_RULE,
@@ -21,26 +31,50 @@ from matcher.profile import (
     MAX_SHORT_CHARS,
     MAX_THEME_CHARS,
     ActorProfile,
+    normalise_kind,
+    validate_record,
 )
 from matcher.ranking import Match
 from matcher.reasons import kind_label
 from matcher.settings import MAX_TEXT_CHARS
 from matcher.store import StoredActor
+from service.errors import clip, safe_text
 
 Kind = Literal[KINDS]
 Lang = Literal["fr", "nl", "en"]
 ReportName = Literal["report.html", "pairs.csv", "report.json"]
 MAX_EXCLUDE = 1000
+# What a draft profile (POST /api/suggestions) is called when it has no id or name of its own.
+DRAFT_ID = "draft"
+DRAFT_NAME = "Draft profile"
+KIND_RULE = (f"one of {', '.join(KINDS)}; in requests, the usual spellings in French, Dutch or "
+             "English (NGO, ONG, asbl, vzw, gemeente, Advisory council, consultant...) are "
+             "accepted and normalised")
+
+
+def invalid(message: str, kind: str = "invalid") -> PydanticCustomError:
+    """A validation error whose message is ``message`` as written (no "Value error, "); a lone
+    surrogate it quotes is written as its escape (pydantic cannot hold one in a message)."""
+    return PydanticCustomError(kind, "{message}", {"message": safe_text(message)})
 
 
 def _valid_unicode(value: str) -> str:
-    """JSON may escape lone UTF-16 surrogates (``"\\ud800"``): they are not text we can store."""
+    """JSON may escape lone UTF-16 surrogates (``"\\ud800"``): they are not text we can
+    store."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("contains an unpaired surrogate (\\ud800-\\udfff escape): send valid "
-                         "Unicode text") from None
+        raise invalid("contains an unpaired surrogate (\\ud800-\\udfff escape): send valid "
+                      "Unicode text") from None
     return value
+
+
+def _known_kind(value: str) -> str:
+    """The kind ``value`` means, as the engine reads it (``"NGO"`` -> ``"ngo"``)."""
+    kind = normalise_kind(value)
+    if kind is None:
+        raise invalid(f"'{clip(value)}' is not a known kind (allowed: {', '.join(KINDS)})")
+    return kind
 
 
 def Text(max_length: int, min_length: int = 0, **extra: Any) -> Any:
@@ -49,7 +83,21 @@ def Text(max_length: int, min_length: int = 0, **extra: Any) -> Any:
                      AfterValidator(_valid_unicode)]
 
 
+def _accepts(schema: dict[str, Any]) -> WithJsonSchema:
+    """The request schema of a profile field: what the engine accepts and normalises, where
+    the response schema shows the normalised form only."""
+    return WithJsonSchema(schema, mode="validation")
+
+
+def _list_or_string(items: dict[str, Any]) -> WithJsonSchema:
+    return _accepts({"anyOf": [{"type": "array", "items": items, "maxItems": MAX_LIST_ITEMS},
+                               {"type": "string", "description": "items separated by ';'"}]})
+
+
 ActorId = Text(80, 1, pattern=ID_PATTERN, description=ID_RULE, examples=["asbl-kintambo"])
+KindName = Annotated[str, AfterValidator(_known_kind),
+                     WithJsonSchema({"type": "string", "description": KIND_RULE,
+                                     "examples": ["diaspora", "NGO"]})]
 CountryName = Text(100, 1, description="ISO 3166-1 alpha-2 code (CD, MA, SN...) or the country's "
                    "name in French, Dutch or English", examples=["CD"])
 Theme = Text(MAX_THEME_CHARS, 1)
@@ -61,8 +109,11 @@ LongText = Text(MAX_TEXT_CHARS)
 Name = Text(MAX_NAME_CHARS, 1, examples=["Kintambo Solidarité"])
 Description = Text(MAX_TEXT_CHARS, 1, description="what the actor does, in French, Dutch or "
                    "English")
-InitiativeText = Text(MAX_TEXT_CHARS, 1, description="the initiative, in French, Dutch or "
-                      "English (at most 10,000 characters)")
+InitiativeText = Annotated[str, Field(description="the initiative, in French, Dutch or English "
+                                      "(at most 10,000 characters; more is a 413)",
+                                      json_schema_extra={"minLength": 1,
+                                                         "maxLength": MAX_TEXT_CHARS}),
+                           AfterValidator(_valid_unicode)]
 ExcludeId = Text(80)
 
 _ACTOR_EXAMPLE: dict[str, Any] = {
@@ -89,21 +140,94 @@ class ActorBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    kind: Kind = Field(description="kind of actor", examples=["diaspora"])
+    kind: Annotated[Kind, _accepts({"type": "string", "examples": ["diaspora", "NGO"]})] = Field(
+        description=f"kind of actor: {KIND_RULE}", examples=["diaspora"])
     description: Description
-    languages: list[LanguageCode] = Field(
-        default_factory=list, max_length=MAX_LIST_ITEMS, description="working languages")
-    countries: list[CountryName] = Field(
-        default_factory=list, max_length=MAX_LIST_ITEMS, description="partner countries")
-    themes: list[Theme] = Field(default_factory=list,
-                                max_length=MAX_LIST_ITEMS)
-    offers: LongText = Field("", description="what the actor can bring to a partnership")
-    needs: LongText = Field("", description="what the actor looks for in a partner")
+    languages: Annotated[list[LanguageCode], _list_or_string({"type": "string"})] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS, description="working languages: ISO "
+        "639-1 codes (fr, nl, en...); in requests, language names in English, French or Dutch "
+        "(French, néerlandais, Engels) are accepted and normalised to codes, and a string "
+        "'fr; nl' is read as a list")
+    countries: Annotated[list[CountryName], _list_or_string({"type": "string"})] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS, description="partner countries: ISO "
+        "3166-1 alpha-2 codes; in requests, names in French, Dutch or English (RDC, Marokko), "
+        "regions (Sahel) and towns (Kinshasa) are accepted and normalised to codes, and a "
+        "string 'CD; MA' is read as a list")
+    themes: Annotated[list[Theme], _list_or_string({"type": "string",
+                                                    "maxLength": MAX_THEME_CHARS})] = Field(
+        default_factory=list, max_length=MAX_LIST_ITEMS, description="tags; in requests a "
+        "string 'a; b' is read as a list")
+    offers: Annotated[LongText, _accepts({"anyOf": [
+        {"type": "string", "maxLength": MAX_TEXT_CHARS},
+        {"type": "array", "items": {"type": "string"}}]})] = Field(
+        "", description="what the actor can bring to a partnership (in requests, a list of "
+        "strings is joined with '; ')")
+    needs: Annotated[LongText, _accepts({"anyOf": [
+        {"type": "string", "maxLength": MAX_TEXT_CHARS},
+        {"type": "array", "items": {"type": "string"}}]})] = Field(
+        "", description="what the actor looks for in a partner (in requests, a list of "
+        "strings is joined with '; ')")
     commune: ShortText = Field("", description="Brussels commune of the actor")
-    website: ShortText = Field("", description="http(s):// address")
+    website: ShortText = Field("", description="http(s):// address (www.example.org gets "
+                               "https://)")
 
 
-class ActorCreate(ActorBase):
+def _blank(value: object) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+def issues_error(title: str, issues: list[Issue]) -> PydanticValidationError:
+    """The engine's issues as one pydantic error, each at its field (under the model's own
+    place in the request: ``profile.countries`` inside a draft)."""
+    return PydanticValidationError.from_exception_data(title, [
+        InitErrorDetails(type=invalid(issue.message, "profile"),
+                         loc=(issue.field,) if issue.field else (), input=issue.value)
+        for issue in issues])
+
+
+class ProfileIn(ActorBase):
+    """A profile a client sends, checked and normalised by the engine's own validation
+    (:func:`matcher.profile.validate_record`, as ``soliris import`` does) before the fields
+    are read: the model holds the normalised profile (``"NGO"`` is ``"ngo"``, ``"French"`` is
+    ``"fr"``, ``"CD; MA"`` is ``["CD", "MA"]``). Each problem the engine finds is a 422 detail
+    at its field, an unknown field (with "did you mean ...?" for a near miss) included."""
+
+    # Fields a client may leave out, and what the validation reads in their place meanwhile.
+    STAND_INS: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _engine_rules(cls, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            return data  # not an object: pydantic says so
+        record = dict(data)
+        left_out = [key for key in cls.STAND_INS if record.get(key) is None]
+        # A field that may be left out but is sent empty is a mistake (which the engine, reading
+        # it as required, would call "required").
+        issues = [Issue("is empty: give a value or leave the field out", field=key)
+                  for key in cls.STAND_INS if _blank(record.get(key))]
+        record.update({key: cls.STAND_INS[key] for key in cls.STAND_INS
+                       if key in left_out or _blank(record.get(key))})
+        try:
+            profile = validate_record(record)
+        except ValidationError as exc:
+            issues.extend(exc.issues)
+        if issues:
+            raise issues_error(cls.__name__, issues)
+        normalised = profile.to_dict(private=True)
+        normalised.update(dict.fromkeys(left_out))
+        return {key: value for key, value in normalised.items() if key in cls.model_fields}
+
+    def to_profile(self, **fields: str) -> ActorProfile:
+        """The engine's profile of this body, with ``fields`` set (the id of the address)."""
+        record = self.model_dump()
+        record.update({key: value for key, value in self.STAND_INS.items()
+                       if record.get(key) is None})
+        record.update(fields)
+        return validate_record(record)
+
+
+class ActorCreate(ProfileIn):
     """A new profile (coordinators only). ``contact_email`` is shown to coordinators only."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_ACTOR_EXAMPLE]})
@@ -112,22 +236,24 @@ class ActorCreate(ActorBase):
     contact_email: ShortText = ""
 
 
-class ActorUpdate(ActorBase):
+class ActorUpdate(ProfileIn):
     """A whole profile replacing the stored one; ``id``, when given, must be the path's id."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {k: v for k, v in _ACTOR_EXAMPLE.items() if k != "id"}]})
+    STAND_INS: ClassVar[dict[str, str]] = {"id": "actor"}
 
     id: ActorId | None = None
     contact_email: ShortText = ""
 
 
-class DraftProfile(ActorBase):
+class DraftProfile(ProfileIn):
     """A newcomer's profile, used for suggestions and never saved. ``id`` and ``name`` may be
     left out; an ``id`` equal to a registered actor's keeps that actor out of the results."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [
         {k: v for k, v in _ACTOR_EXAMPLE.items() if k not in ("id", "contact_email")}]})
+    STAND_INS: ClassVar[dict[str, str]] = {"id": DRAFT_ID, "name": DRAFT_NAME}
 
     id: ActorId | None = None
     name: Name | None = None
@@ -193,10 +319,11 @@ class ImportReport(BaseModel):
 class _RankingOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    top: int = Field(10, ge=1, description="number of results, at most SOLIRIS_MAX_TOP "
-                     "(100 by default)", examples=[10])
-    kinds: list[Kind] = Field(default_factory=list, max_length=len(KINDS) * 4,
-                              description="only actors of these kinds (any of them)")
+    top: int = Field(10, ge=1, strict=True, description="number of results, at most "
+                     "SOLIRIS_MAX_TOP (100 by default); a JSON number, not a string",
+                     examples=[10])
+    kinds: list[KindName] = Field(default_factory=list, max_length=len(KINDS) * 4,
+                                  description="only actors of these kinds (any of them)")
     countries: list[CountryName] = Field(
         default_factory=list, max_length=MAX_LIST_ITEMS,
         description="only actors working in one of these partner countries")

@@ -14,8 +14,9 @@ from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
 from matcher.engine import Matcher
 from matcher.errors import Issue, TooLargeError, ValidationError
 from matcher.formats import FORMATS, detect_format, dump_profiles
-from matcher.profile import validate_record
 from service.deps import CoordinatorDep, EngineDep, OptionalCoordinatorDep
+from service.errors import clip
+from service.routing import JsonBodyRoute
 from service.schemas import (
     ActorCreate,
     ActorList,
@@ -23,12 +24,12 @@ from service.schemas import (
     ActorUpdate,
     Deleted,
     ImportReport,
-    Kind,
+    KindName,
     actor_out,
     error_responses,
 )
 
-router = APIRouter(prefix="/actors", tags=["actors"])
+router = APIRouter(prefix="/actors", tags=["actors"], route_class=JsonBodyRoute)
 
 MAX_PAGE = 100
 EXPORT_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8",
@@ -41,11 +42,14 @@ UPLOAD_CHUNK = 1 << 20
 async def list_actors(
     engine: EngineDep,
     coordinator: OptionalCoordinatorDep,
-    kind: Annotated[Kind | None, Query(description="only actors of this kind")] = None,
-    country: Annotated[str | None, Query(max_length=100, description="only actors working in "
-                                         "this partner country (code or name)")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="text search in id, name, "
-                                   "description and themes (accents and case ignored)")] = None,
+    kind: Annotated[KindName | None, Query(description="only actors of this kind (NGO, asbl, "
+                                           "gemeente... are accepted)")] = None,
+    country: Annotated[str | None, Query(
+        max_length=100, description="only actors working in this partner country (code or "
+        "name; not empty)")] = None,
+    q: Annotated[str | None, Query(
+        max_length=200, description="text search in id, name, description and themes "
+        "(accents, case and punctuation ignored; at least one letter or digit)")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")] = 20,
     offset: Annotated[int, Query(ge=0, description="actors to skip")] = 0,
 ) -> ActorList:
@@ -63,8 +67,9 @@ async def list_actors(
              responses=error_responses(401, 403, 409, 413, 422))
 async def create_actor(body: ActorCreate, engine: EngineDep, coordinator: CoordinatorDep
                        ) -> ActorOut:
-    """Add a new profile; it is matched on at once. 409 when the id is taken."""
-    profile = validate_record(body.model_dump())
+    """Add a new profile; it is matched on at once. 409 when the id is taken. The profile is
+    read as ``soliris import`` reads it (``"kind": "NGO"``, country names...)."""
+    profile = body.to_profile()
     return actor_out(await engine.write(engine.matcher.create, profile), private=True)
 
 
@@ -136,9 +141,9 @@ async def replace_actor(actor_id: str, body: ActorUpdate, engine: EngineDep,
     must be the id in the path."""
     if body.id is not None and body.id != actor_id:
         raise ValidationError([Issue(f"'{body.id}' differs from the id in the address "
-                                     f"('{actor_id}'); leave it out or make them equal",
+                                     f"('{clip(actor_id)}'); leave it out or make them equal",
                                      field="id", value=body.id)])
-    profile = validate_record({**body.model_dump(), "id": actor_id})
+    profile = body.to_profile(id=actor_id)
     return actor_out(await engine.write(engine.matcher.replace, profile), private=True)
 
 

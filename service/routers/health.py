@@ -7,9 +7,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from matcher import __version__
 from service.deps import EngineDep
+from service.routing import JsonBodyRoute
 from service.schemas import Health
 
-router = APIRouter(tags=["service"])
+router = APIRouter(tags=["service"], route_class=JsonBodyRoute)
 
 
 @router.get("/health", response_model=Health, summary="Service status")

@@ -12,11 +12,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from matcher.profile import validate_record
 from matcher.ranking import Match
 from service.deps import EngineDep, OptionalCoordinatorDep
+from service.errors import field_error
+from service.routing import JsonBodyRoute
 from service.schemas import (
-    Kind,
+    KindName,
     Lang,
     MatchRequest,
     MatchResponse,
@@ -25,10 +26,7 @@ from service.schemas import (
     match_out,
 )
 
-router = APIRouter(tags=["matching"])
-
-DRAFT_ID = "draft"
-DRAFT_NAME = "Draft profile"
+router = APIRouter(tags=["matching"], route_class=JsonBodyRoute)
 
 
 def respond(results: Sequence[Match], lang: str, private: bool) -> MatchResponse:
@@ -42,7 +40,11 @@ async def match(body: MatchRequest, engine: EngineDep, coordinator: OptionalCoor
                 ) -> MatchResponse:
     """Rank the registered actors for an initiative described in French, Dutch or English.
     Each result has its ``score``, the parts of that score and the ``reasons``, written in
-    ``lang``."""
+    ``lang``. A text over the limit (10,000 characters) is a 413."""
+    limit = engine.matcher.settings.max_text_chars
+    if len(body.text) > limit:
+        raise field_error(413, "too_large", "text", f"is {len(body.text)} characters long; the "
+                          f"limit is {limit}")
     results = await engine.run(engine.matcher.match, body.text, top=body.top, kinds=body.kinds,
                                countries=body.countries, exclude=body.exclude)
     return respond(results, body.lang, coordinator is not None)
@@ -57,8 +59,9 @@ async def suggestions_for_actor(
     coordinator: OptionalCoordinatorDep,
     top: Annotated[int, Query(ge=1, description="number of results, at most SOLIRIS_MAX_TOP "
                               "(100 by default)")] = 10,
-    kinds: Annotated[list[Kind] | None, Query(max_length=32, description="only these kinds "
-                                              "(repeat the parameter for several)")] = None,
+    kinds: Annotated[list[KindName] | None, Query(max_length=32, description="only these "
+                                                  "kinds (repeat the parameter for several)")
+                     ] = None,
     countries: Annotated[list[str] | None, Query(max_length=50, description="only actors "
                                                  "working in these partner countries (code or "
                                                  "name; repeatable)")] = None,
@@ -76,11 +79,10 @@ async def suggestions_for_actor(
 async def suggestions_for_draft(body: SuggestionRequest, engine: EngineDep,
                                 coordinator: OptionalCoordinatorDep) -> MatchResponse:
     """A newcomer describes its organisation as a profile (``id`` and ``name`` optional) and
-    gets suggested partners. Nothing is saved: not the profile, not its embeddings."""
-    record = body.profile.model_dump()
-    record["id"] = record.get("id") or DRAFT_ID
-    record["name"] = record.get("name") or DRAFT_NAME
-    profile = validate_record(record)
+    gets suggested partners. Nothing is saved: not the profile, not its embeddings. The
+    profile is read as ``soliris import`` reads it; its problems are reported as
+    ``profile.<field>``."""
+    profile = body.profile.to_profile()
     results = await engine.run(engine.matcher.suggest_for, profile, top=body.top,
                                kinds=body.kinds, countries=body.countries)
     return respond(results, body.lang, coordinator is not None)

@@ -9,9 +9,10 @@ from fastapi.responses import FileResponse
 
 from service.deps import CoordinatorDep, SettingsDep
 from service.errors import ApiError
+from service.routing import JsonBodyRoute
 from service.schemas import ReportName, error_responses
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+router = APIRouter(prefix="/reports", tags=["reports"], route_class=JsonBodyRoute)
 
 MEDIA_TYPES = {"report.html": "text/html; charset=utf-8",
                "pairs.csv": "text/csv; charset=utf-8",

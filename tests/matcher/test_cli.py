@@ -194,3 +194,48 @@ def test_reimport_uses_the_embedding_cache(run, profiles_file, encoder, monkeypa
     code, _, err = run("import", str(profiles_file))
     assert code == 0 and "3 unchanged" in err
     assert calls == []
+
+
+@pytest.mark.parametrize("target", ["registry", "wal", "folder", "missing-folder", "empty"])
+def test_export_refuses_a_path_it_cannot_write_and_keeps_the_registry(run, profiles_file,
+                                                                     tmp_path, target):
+    assert run("import", str(profiles_file))[0] == 0
+    out = {"registry": str(run.db), "wal": f"{run.db}-wal", "folder": str(tmp_path),
+           "missing-folder": str(tmp_path / "no" / "such" / "x.jsonl"), "empty": ""}[target]
+    code, stdout, err = run("export", "--out", out)
+    assert code == 1 and stdout == ""
+    assert "field '--out': cannot write" in err and "Traceback" not in err
+    assert not list(tmp_path.rglob("*.tmp"))
+    code, out_json, _ = run("list", "--json")
+    assert code == 0 and len(json.loads(out_json)) == 3
+
+
+def test_list_says_when_the_registry_is_empty(run):
+    code, out, err = run("list")
+    assert code == 0 and out == ""
+    assert "is empty" in err and "soliris import FILE" in err
+
+
+@pytest.mark.parametrize("text", ["!!!???", "\u0001\u0002", "… — «»"])
+def test_a_text_without_words_is_refused(run, profiles_file, text):
+    assert run("import", str(profiles_file))[0] == 0
+    code, out, err = run("match", text, "--json")
+    assert code == 1 and out == ""
+    assert "field 'text': has no words" in err
+
+
+def test_an_empty_country_filter_is_refused(run, profiles_file):
+    assert run("import", str(profiles_file))[0] == 0
+    code, _, err = run("list", "--country", "")
+    assert code == 1 and "field 'country': is empty" in err
+
+
+def test_a_file_with_many_bad_rows_shows_the_first_problems_and_a_count(run, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(json.dumps({"id": f"a-{i}", "name": "A", "kind": "alien",
+                                       "description": "Texte."}) + "\n" for i in range(250)),
+                   encoding="utf-8")
+    code, _, err = run("import", str(bad))
+    assert code == 1 and "250 problem(s) found; nothing was changed" in err
+    assert err.count("is not a known kind") == cli.MAX_ISSUES_SHOWN
+    assert f"and {250 - cli.MAX_ISSUES_SHOWN} more" in err

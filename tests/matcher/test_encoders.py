@@ -28,8 +28,11 @@ def test_e5_backend_uses_query_and_passage_roles():
 
 def test_unknown_model_is_a_clear_error(tmp_path):
     pytest.importorskip("sentence_transformers")
-    with pytest.raises(ConfigError, match="cannot load sentence-transformers model"):
+    with pytest.raises(ConfigError, match="cannot load sentence-transformers model") as info:
         load_encoder(str(tmp_path / "no-such-model"))
+    # Downloads are off: say so, not the library's advice to check the internet connection.
+    assert "not a folder" in str(info.value) and "huggingface.co" not in str(info.value)
+    assert ".." not in str(info.value)
     with pytest.raises(ConfigError, match="empty model name"):
         load_encoder("  ")
 

@@ -106,3 +106,109 @@ def test_format_from_extension():
     assert detect_format("a.csv") == "csv"
     with pytest.raises(InputFormatError, match=".xlsx|xlsx"):
         detect_format("a.xlsx")
+
+
+# -- CSV as spreadsheets and dump_profiles write it -------------------------------------------
+TRICKY = [
+    {"id": "q-1", "name": 'Le "Projet", Goma; Kivu', "kind": "ngo",
+     "description": 'Ligne 1\nLigne 2\r\nfin\tavec tab, virgule; point-virgule et ""guillemets""',
+     "offers": 'Forages\t"clé en main", formation; suivi', "needs": "Un partenaire\n\tcommunal",
+     "themes": ["eau, potable", 'santé "publique"'], "languages": ["fr", "ln"],
+     "commune": "Saint-Josse", "contact_email": "info@example.org"},
+    {"id": "q-2", "name": "Sans souci", "kind": "association",
+     "description": '"Tout" entre guillemets', "needs": "ligne\u2028séparée"},
+]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "json"])
+def test_quotes_delimiters_and_line_breaks_in_text_survive_a_round_trip(fmt):
+    profiles = parse_profiles(jsonl(TRICKY), "jsonl")
+    assert profiles[0].name == 'Le "Projet", Goma; Kivu'
+    assert parse_profiles(dump_profiles(profiles, fmt).encode(), fmt) == profiles
+
+
+def test_csv_doubled_quotes_and_quoted_header_are_standard_csv():
+    data = 'id,name,kind,description\nq-3,A,ngo,"Le projet ""Eau"" à Goma"\n'.encode()
+    assert parse_profiles(data, "csv")[0].description == 'Le projet "Eau" à Goma'
+    quoted = b'"id";"name";"kind";"description"\nq-4;B;ngo;"un; deux"\n'
+    assert parse_profiles(quoted, "csv")[0].description == "un; deux"
+    # The delimiter is the header's, not one inside a quoted column name.
+    tabs = b'id\tname\tkind\tdescription\t"notes, misc"\nq-5\tC\tngo\ta, b\tx\n'
+    [profile] = parse_profiles(tabs, "csv")
+    assert profile.description == "a, b"
+    spaced = parse_profiles(b'id, name, kind, description\nq-6, D, ngo, "e, f"\n', "csv")
+    assert spaced[0].description == "e, f"
+
+
+def test_csv_errors_are_reported_at_the_line_where_the_row_starts():
+    with pytest.raises(InputFormatError) as info:
+        parse_profiles(b'id,name,kind,description\nx,X,ngo,"never closed\n', "csv")
+    [issue] = info.value.issues
+    assert issue.line == 2 and "never closed" in issue.message
+    with pytest.raises(ValidationError) as info:
+        parse_profiles(b'id,name,kind,description\nx,X,bank,"on\nthree\nlines"\ny,Y,ngo,d\n', "csv")
+    [issue] = info.value.issues
+    assert (issue.line, issue.field) == (2, "kind")
+
+
+def test_an_over_long_csv_cell_is_a_too_long_field_not_a_csv_error():
+    data = ("id,name,kind,description\nx,X,ngo," + "x" * 200_000 + "\n").encode()
+    with pytest.raises(ValidationError) as info:
+        parse_profiles(data, "csv")
+    [issue] = info.value.issues
+    assert (issue.line, issue.field) == (2, "description")
+    assert "200000" in issue.message and "10000" in issue.message
+
+
+# -- keys and columns -----------------------------------------------------------------------
+def test_a_column_given_twice_is_an_error():
+    with pytest.raises(InputFormatError) as info:
+        parse_profiles(b"id,id,name,kind,description\na,b,A,ngo,d\n", "csv")
+    [issue] = info.value.issues
+    assert (issue.line, issue.field) == (1, "id") and "twice" in issue.message
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json"])
+def test_a_json_key_given_twice_is_an_error(fmt):
+    record = '{"id": "new-1", "id": "new-2", "name": "A", "kind": "ngo", "description": "d"}'
+    data = (jsonl(ROWS[:1]).decode() + record + "\n").encode()
+    if fmt == "json":
+        data = ("[" + ",".join(data.decode().splitlines()) + "]").encode()
+    with pytest.raises(ValidationError) as info:
+        parse_profiles(data, fmt)
+    [issue] = info.value.issues
+    assert (issue.line, issue.field) == (2, "id") and "duplicate key 'id'" in issue.message
+
+
+def test_a_key_that_is_not_unicode_text_is_an_error_named_safely():
+    data = b'{"id": "a", "name": "A", "kind": "ngo", "description": "d", "note\\ud800": "x"}\n'
+    with pytest.raises(ValidationError) as info:
+        parse_profiles(data, "jsonl")
+    [issue] = info.value.issues
+    assert issue.line == 1 and issue.field == "note\\ud800" and "surrogate" in issue.message
+    json.dumps(issue.to_dict(), ensure_ascii=False).encode()  # can be sent back
+
+
+# -- JSON the parser gives up on --------------------------------------------------------------
+HUGE = "9" * 5000
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize("value, words", [(HUGE, "5000 digits"), (f"-{HUGE}", "5000 digits"),
+                                          (DEEP, "nested")])
+def test_json_too_long_a_number_or_too_deep_is_malformed(value, words):
+    line = '{"id": "a", "name": "A", "kind": "ngo", "description": "d", "x": ' + value + "}"
+    with pytest.raises(InputFormatError) as info:
+        parse_profiles(jsonl(ROWS[:1]) + line.encode() + b"\n", "jsonl")
+    [issue] = info.value.issues
+    assert issue.line == 2 and "malformed JSON" in issue.message and words in issue.message
+    with pytest.raises(InputFormatError) as info:
+        parse_profiles(f'[\n{json.dumps(ROWS[0])},\n{line}]'.encode(), "json")
+    [issue] = info.value.issues
+    assert issue.line == 3 and "malformed JSON" in issue.message and words in issue.message
+
+
+def test_digits_in_text_do_not_count_as_a_number():
+    text = "1" * 5000
+    record = {**ROWS[1], "description": f"Code {text}", "ref": int("7" * 40)}
+    assert parse_profiles(jsonl([record]), "jsonl")[0].description.endswith(text)

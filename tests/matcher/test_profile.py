@@ -1,7 +1,7 @@
 import pytest
 
 from matcher.errors import ValidationError
-from matcher.profile import KINDS, validate_record
+from matcher.profile import ISO_639_1, KINDS, language_code, validate_record
 
 VALID = {"id": "ngo-eau", "name": "Eau Vive", "kind": "ngo",
          "description": "Accès à l'eau potable à Kinshasa."}
@@ -171,3 +171,42 @@ def test_slug_ids_as_tools_make_them(actor_id):
 def test_ids_that_are_not_slugs(actor_id):
     [issue] = issues_of({**VALID, "id": actor_id})
     assert issue.field == "id" and "not a valid id" in issue.message
+
+
+@pytest.mark.parametrize("field, value", [("name", "\u0007\u0008"), ("description", "\u0000"),
+                                          ("description", "abc\u0000def"),
+                                          ("offers", "Forages\x1b[31m"), ("themes", ["eau\x7f"]),
+                                          ("commune", "Uccle\x85")])
+def test_control_characters_are_refused_naming_the_field(field, value):
+    [issue] = issues_of({**VALID, field: value})
+    assert issue.field == field and "control character" in issue.message
+
+
+def test_tabs_and_line_breaks_are_text():
+    profile = validate_record({**VALID, "description": "Eau\tpotable\r\nà Kinshasa\n"})
+    assert profile.description == "Eau\tpotable\r\nà Kinshasa"
+
+
+@pytest.mark.parametrize("field", ["name", "description"])
+@pytest.mark.parametrize("value", ["\u200b", "\ufeff \u200d", "-", " ... "])
+def test_required_text_needs_a_letter_or_digit(field, value):
+    [issue] = issues_of({**VALID, field: value})
+    assert issue.field == field and "no letter or digit" in issue.message
+    assert validate_record({**VALID, field: f"{value}42"})  # a digit is content
+
+
+@pytest.mark.parametrize("code", ["xx", "zz", "qq", "iw", "sh"])
+def test_two_letters_that_are_no_iso_639_1_code_are_refused(code):
+    [issue] = issues_of({**VALID, "languages": ["fr", code]})
+    assert issue.field == "languages" and f"'{code}'" in issue.message
+    assert "ISO 639-1" in issue.message and "language name" in issue.message
+
+
+def test_iso_639_1_codes_and_other_codes_we_know_are_accepted():
+    assert len(ISO_639_1) == 184
+    codes = ["he", "yi", "id", "jv", "ln", "rw", "rn", "wo", "ff", "ha", "yo", "ig", "am", "ti",
+             "om", "so", "sw", "mg", "ar", "fa", "ps", "ku", "bh", "za", "zu"]
+    assert all(language_code(code.upper()) == code for code in codes)
+    assert validate_record({**VALID, "languages": ["ber", "dyu", "fr-BE", "Wolof"]}
+                           ).languages == ("ber", "dyu", "fr", "wo")
+    assert language_code("xx-BE") is None

@@ -1,9 +1,14 @@
+import sqlite3
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from matcher.errors import NotFoundError
+from matcher.engine import Matcher
+from matcher.errors import ConfigError, NotFoundError
 from matcher.profile import validate_record
-from matcher.store import Store
+from matcher.settings import Settings
+from matcher.store import Store, unavailable
 
 
 def profile(i, text="Texte"):
@@ -63,3 +68,51 @@ def test_content_hash_depends_on_content_only(tmp_path):
     assert a.content_hash() == b.content_hash()
     b.upsert([profile(1, "changed")])
     assert a.content_hash() != b.content_hash()
+
+
+def test_changed_lists_new_and_edited_profiles_only(tmp_path):
+    store = Store(tmp_path / "s.db")
+    store.upsert([profile(1), profile(2)])
+    changed = store.changed([profile(1), profile(2, "Autre"), profile(3)])
+    assert [p.id for p in changed] == ["a-2", "a-3"]
+
+
+def test_a_registry_locked_by_another_process_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr("matcher.store.LOCK_TIMEOUT_S", 0.1)
+    store = Store(tmp_path / "s.db")
+    store.upsert([profile(1)])
+    other = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(ConfigError, match="locked by another process.*nothing was changed"):
+            store.upsert([profile(2)])
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert [a.profile.id for a in store.all()] == ["a-1"]
+
+
+def test_a_read_only_registry_is_named_as_such():
+    error = unavailable(Path("/srv/soliris.db"),
+                        sqlite3.OperationalError("attempt to write a readonly database"))
+    assert "/srv/soliris.db" in str(error) and "read-only" in str(error)
+
+
+class _BrokenModel:
+    """An encoder that fails like a model that cannot be loaded or run."""
+
+    name = "broken"
+    dim = 4
+
+    def encode(self, texts, role="passage"):
+        raise ConfigError("cannot load the model 'broken'")
+
+
+def test_an_import_whose_embedding_fails_writes_no_profile(tmp_path):
+    matcher = Matcher(Settings(db_path=tmp_path / "s.db"), encoder=_BrokenModel())
+    data = b'{"id": "a-1", "name": "A", "kind": "ngo", "description": "Puits au Mali."}\n'
+    with pytest.raises(ConfigError, match="cannot load"):
+        matcher.import_bytes(data, "jsonl")
+    with pytest.raises(ConfigError, match="cannot load"):
+        matcher.create(profile(2))
+    assert matcher.store.count() == 0 and matcher.store.revision() == 0

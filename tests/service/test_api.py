@@ -196,8 +196,9 @@ def test_create_duplicate_is_409(client, coordinator):
     ({"name": "x" * 201}, "name"),
     ({"description": "   "}, "description"),
     ({"colour": "blue"}, "colour"),
-    ({"themes": "one; two"}, "themes"),
-    ({"languages": ["french"]}, "languages[0]"),
+    ({"themes": 5}, "themes"),
+    ({"themes": ["x" * 81]}, "themes"),
+    ({"languages": ["klingon"]}, "languages"),
 ])
 def test_create_invalid_field_is_422(client, coordinator, service_matcher, change, field):
     response = client.post("/api/actors", json={**NEW_ACTOR, **change}, headers=coordinator)
@@ -448,7 +449,6 @@ def test_match_same_as_engine(client, service_matcher):
 @pytest.mark.parametrize("body, field", [
     ({"text": ""}, "text"),
     ({"text": "   "}, "text"),
-    ({"text": "x" * (MAX_TEXT_CHARS + 1)}, "text"),
     ({"text": "eau", "top": 0}, "top"),
     ({"text": "eau", "top": 101}, "top"),
     ({"text": "eau", "top": "many"}, "top"),
@@ -556,9 +556,11 @@ def test_suggestions_for_draft_with_registered_id_leaves_it_out(client):
 @pytest.mark.parametrize("body, field", [
     ({"profile": {"kind": "ngo"}}, "profile.description"),
     ({"profile": {"kind": "club", "description": "x"}}, "profile.kind"),
-    ({"profile": {"kind": "ngo", "description": "x", "countries": ["Atlantis"]}}, "countries"),
+    ({"profile": {"kind": "ngo", "description": "x", "countries": ["Atlantis"]}},
+     "profile.countries"),
+    ({"profile": {"kind": "ngo", "description": "x"}, "countries": ["Atlantis"]}, "countries"),
     ({"profile": {"kind": "ngo", "description": "x"}, "top": 0}, "top"),
-    ({"profile": {"kind": "ngo", "description": "x", "website": "nope"}}, "website"),
+    ({"profile": {"kind": "ngo", "description": "x", "website": "nope"}}, "profile.website"),
     ({"top": 3}, "profile"),
 ])
 def test_suggestions_for_invalid_draft_is_422(client, body, field):
