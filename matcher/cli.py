@@ -7,17 +7,19 @@ Exit codes: 0 success, 1 a problem with the input or the registry (explained on 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sys
+import tempfile
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
 from matcher import __version__
 from matcher.engine import Matcher
-from matcher.errors import Issue, SolirisError, ValidationError
+from matcher.errors import Issue, SolirisError, ValidationError, clip
 from matcher.formats import FORMATS, detect_format, dump_profiles
 from matcher.profile import ALL_FIELDS, KINDS, ActorProfile, normalise_kind
 from matcher.progress import ProgressBar
@@ -213,7 +215,7 @@ def _import(args: argparse.Namespace, matcher: Matcher) -> int:
     summary = matcher.import_bytes(data, fmt, ProgressBar("embedding"))
     if summary.ignored_fields:
         print(f"note: skipped column(s) that are not profile fields: "
-              f"{', '.join(summary.ignored_fields)} (profile fields: "
+              f"{', '.join(clip(name) for name in summary.ignored_fields)} (profile fields: "
               f"{', '.join(ALL_FIELDS)})", file=sys.stderr)
     print(f"imported {args.file}: {summary.created} created, {summary.updated} updated, "
           f"{summary.unchanged} unchanged ({matcher.store.count()} actors in "
@@ -233,14 +235,21 @@ def _write_file(path: Path, text: str, registry: Path | str) -> None:
         raise refuse("it is a folder; give a file name such as registry.jsonl")
     target = path.resolve()
     database = Path(registry).resolve()
-    if target in (database, *(database.with_name(database.name + s) for s in ("-wal", "-shm"))):
+    if target in (database, *(database.with_name(database.name + suffix)
+                              for suffix in ("-wal", "-shm", "-journal"))):
         raise refuse("it is the registry database itself; choose another file")
-    tmp = path.with_name(path.name + ".tmp")
+    tmp: Path | None = None
     try:
-        tmp.write_text(text, encoding="utf-8")
+        # A fresh temporary name next to the target: never someone's own "x.jsonl.tmp".
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        tmp = Path(name)
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
         raise refuse(exc.strerror or str(exc)) from exc
 
 

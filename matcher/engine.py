@@ -16,7 +16,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
-from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
+from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError, clip
 from matcher.features import places_of, profile_concepts, profile_places, text_features
 from matcher.formats import read_profiles
 from matcher.index import Index, build_index, field_means
@@ -211,7 +211,7 @@ class Matcher:
         """The kind ``value`` means ("NGO", "asbl", "gemeente" are accepted), or an error."""
         kind = normalise_kind(value) if isinstance(value, str) else None
         if kind is None:
-            raise ValidationError([Issue(f"'{value}' is not a known kind (allowed: "
+            raise ValidationError([Issue(f"'{clip(str(value))}' is not a known kind (allowed: "
                                          f"{', '.join(KINDS)})", field=fieldname, value=value)])
         return kind
 
@@ -222,8 +222,8 @@ class Matcher:
         codes = gazetteer().countries_named(value) if isinstance(value, str) else ()
         if not codes:
             raise ValidationError([Issue(
-                f"'{value}' is not a known country (use an ISO 3166-1 code such as CD, MA, SN "
-                "or a name in French, Dutch or English)", field=fieldname, value=value)])
+                f"'{clip(str(value))}' is not a known country (use an ISO 3166-1 code such as CD, "
+                "MA, SN or a name in French, Dutch or English)", field=fieldname, value=value)])
         return codes
 
     # -- matching ------------------------------------------------------------------------

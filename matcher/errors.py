@@ -11,6 +11,18 @@ class SolirisError(Exception):
     code = "error"
 
 
+#: Longest value an error message repeats in full; longer ones are cut (see :func:`clip`).
+MAX_ECHO_CHARS = 80
+
+
+def clip(text: str, limit: int = MAX_ECHO_CHARS) -> str:
+    """``text``, or its first ``limit`` characters, "…" and its length when it is longer: a
+    message that repeats a 60 KB value should not be 60 KB."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
 @dataclass(frozen=True)
 class Issue:
     """One problem found in input: where it is, which field, what is wrong."""
@@ -60,7 +72,7 @@ class NotFoundError(SolirisError):
     def __init__(self, what: str, ident: str):
         self.what = what
         self.ident = ident
-        super().__init__(f"unknown {what} id '{ident}'")
+        super().__init__(f"unknown {what} id '{clip(ident)}'")
 
 
 class ConflictError(SolirisError):

@@ -134,11 +134,38 @@ def _jsonl_rows(text: str) -> list[tuple[int, Any]]:
 def _json_rows(text: str) -> list[tuple[int, Any]]:
     data = _load_json(text)
     if isinstance(data, dict):
-        data = [data]
+        return [(_item_lines("[" + text)[0], data)]  # one object: the line where it starts
     if not isinstance(data, list):
         raise InputFormatError([Issue("a .json file must hold an array of profile objects")])
-    # Report array positions as "line" numbers counted from 1 (the n-th profile of the array).
-    return [(index, item) for index, item in enumerate(data, start=1)]
+    # Each profile is reported at the line where its object starts in the file.
+    lines = _item_lines(text)
+    if len(lines) != len(data):  # cannot happen for JSON that parsed; keep positions then
+        lines = list(range(1, len(data) + 1))
+    return list(zip(lines, data, strict=True))
+
+
+_JSON_ITEM_TOKENS = re.compile(_JSON_STRING + r"|[\[\]{},]|\S")
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line on which each item of the top-level JSON array of ``text`` starts."""
+    lines: list[int] = []
+    depth = 0
+    expecting = False  # after "[" or a top-level ",": the next token starts an item
+    for match in _JSON_ITEM_TOKENS.finditer(text):
+        token = match.group()
+        if expecting and token not in ("]",):
+            lines.append(text.count("\n", 0, match.start()) + 1)
+            expecting = False
+        if token in ("[", "{"):
+            depth += 1
+            if depth == 1:
+                expecting = True
+        elif token in ("]", "}"):
+            depth -= 1
+        elif token == "," and depth == 1:
+            expecting = True
+    return lines
 
 
 class _JSONObject(dict[str, Any]):
@@ -160,6 +187,20 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     marked = _JSONObject(obj)
     marked.duplicate_keys = tuple(twice)
     return marked
+
+
+def repeated_keys(value: Any) -> tuple[str, ...]:
+    """Keys that an object anywhere in a value read by :func:`load_json` gives twice."""
+    found: dict[str, None] = {}
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            found.update(dict.fromkeys(getattr(item, "duplicate_keys", ())))
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return tuple(found)
 
 
 class _TooManyDigits(Exception):

@@ -13,7 +13,7 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 
-from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError
+from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError, clip
 from matcher.store import Store, now_iso
 
 KEY_PREFIX = "sk_"
@@ -43,7 +43,8 @@ def check_name(name: object) -> str:
     """The key name, or a :class:`ValidationError` saying what is wrong with it."""
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ValidationError([Issue(
-            f"{name!r} is not a valid key name: use 1-64 letters, digits, '_', '.' or '-'",
+            f"{clip(repr(name))} is not a valid key name: use 1-64 letters, digits, '_', '.' or "
+            "'-'",
             field="name", value=name)])
     return name
 

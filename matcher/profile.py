@@ -11,7 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from matcher.errors import Issue, ValidationError
+from matcher.errors import Issue, ValidationError, clip
 from matcher.places import fold, gazetteer
 from matcher.settings import MAX_TEXT_CHARS
 
@@ -166,19 +166,21 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
             # "\u200b", "\u0007", "-": nothing a reader, or the matcher, could use.
             bad(key, "is required and holds no letter or digit (only spaces, punctuation or "
                      "invisible characters)", value)
+        elif key in _ONE_LINE and any(char in value.strip() for char in "\t\r\n"):
+            bad(key, "must be one line (it holds a tab or a line break)", value)
         else:
             values[key] = value.strip()
     if values.get("id") in RESERVED_IDS:
         bad("id", f"'{values['id']}' is reserved (it names an address of the service); "
                   "choose another id", values["id"])
     elif "id" in values and not _ID_RE.match(values["id"]):
-        bad("id", f"'{_clip(values['id'])}' is not a valid id: use {ID_RULE}", values["id"])
+        bad("id", f"'{clip(values['id'])}' is not a valid id: use {ID_RULE}", values["id"])
     if "name" in values and len(values["name"]) > MAX_NAME_CHARS:
         bad("name", f"is {len(values['name'])} characters long; the limit is {MAX_NAME_CHARS}")
     if "kind" in values:
         values["kind"] = normalise_kind(values["kind"]) or values["kind"]
     if "kind" in values and values["kind"] not in KINDS:
-        bad("kind", f"'{_clip(values['kind'])}' is not a known kind "
+        bad("kind", f"'{clip(values['kind'])}' is not a known kind "
                     f"(allowed: {', '.join(KINDS)})", values["kind"])
     if "description" in values and len(values["description"]) > MAX_TEXT_CHARS:
         bad("description", f"is {len(values['description'])} characters long; "
@@ -197,7 +199,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
     for lang in _split_if_list(lists.get("languages", ()), language_code):
         code = language_code(lang)
         if code is None:
-            bad("languages", f"'{_clip(lang)}' is not an ISO 639-1 code (two letters such as "
+            bad("languages", f"'{clip(lang)}' is not an ISO 639-1 code (two letters such as "
                              "fr, nl, en, ar, ln) nor a language name we know (in English, "
                              "French or Dutch, such as Lingala or néerlandais)", lang)
         elif code not in langs:
@@ -206,14 +208,17 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
     for name in _split_if_list(lists.get("countries", ()), gazetteer().countries_named):
         codes = gazetteer().countries_named(name)
         if not codes:
-            bad("countries", f"'{_clip(name)}' is not a known country (use an ISO 3166-1 "
+            bad("countries", f"'{clip(name)}' is not a known country (use an ISO 3166-1 "
                              "code such as CD, MA, SN or a name in French, Dutch or English)",
                 name)
         countries.extend(code for code in codes if code not in countries)
     themes = []
     for theme in lists.get("themes", ()):
-        if len(theme) > MAX_THEME_CHARS:
-            bad("themes", f"theme '{_clip(theme)}' is longer than {MAX_THEME_CHARS} characters")
+        if not any(char.isalnum() for char in theme):
+            bad("themes", f"theme '{clip(theme)}' holds no letter or digit; leave it out",
+                theme)
+        elif len(theme) > MAX_THEME_CHARS:
+            bad("themes", f"theme '{clip(theme)}' is longer than {MAX_THEME_CHARS} characters")
         elif theme not in themes:
             themes.append(theme)
 
@@ -222,8 +227,11 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         value = record.get(key)
         if value is None or value == "" or key in unreadable:
             continue
-        if key in ("offers", "needs") and isinstance(value, list | tuple) \
-                and all(isinstance(item, str) for item in value):
+        if key in ("offers", "needs") and isinstance(value, list | tuple):
+            wrong = next((item for item in value if not isinstance(item, str)), None)
+            if wrong is not None or None in value:
+                bad(key, f"items must be text, got {_type(wrong)}", wrong)
+                continue
             # Offers and needs are often typed as a list: joined, they read as a typed list.
             value = "; ".join(item.strip() for item in value if item.strip())
         if not isinstance(value, str):
@@ -232,17 +240,24 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         value = value.strip()
         if not value:
             continue
+        if not any(char.isalnum() for char in value):
+            bad(key, "holds no letter or digit (only spaces, punctuation or invisible "
+                     "characters); leave it out if there is nothing to say", value)
+            continue
+        if key in _ONE_LINE and any(char in value for char in "\t\r\n"):
+            bad(key, "must be one line (it holds a tab or a line break)", value)
+            continue
         limit = MAX_TEXT_CHARS if key in ("offers", "needs") else MAX_SHORT_CHARS
         if len(value) > limit:
             bad(key, f"is {len(value)} characters long; the limit is {limit}")
             continue
         texts[key] = value
     if texts.get("contact_email") and not _EMAIL_RE.match(texts["contact_email"]):
-        bad("contact_email", f"'{_clip(texts['contact_email'])}' is not an e-mail address")
+        bad("contact_email", f"'{clip(texts['contact_email'])}' is not an e-mail address")
     if texts.get("website") and _BARE_DOMAIN_RE.match(texts["website"]):
         texts["website"] = "https://" + texts["website"]  # "www.example.org" as typed
     if texts.get("website") and not _URL_RE.match(texts["website"]):
-        bad("website", f"'{_clip(texts['website'])}' is not an http(s):// address")
+        bad("website", f"'{clip(texts['website'])}' is not an http(s):// address")
 
     if issues:
         raise ValidationError(issues)
@@ -338,8 +353,9 @@ def _as_list(value: Any, key: str, bad: Any) -> tuple[str, ...] | None:
             if not isinstance(item, str):
                 bad(key, f"items must be text, got {_type(item)}", item)
                 return None
-            if item.strip():
-                items.append(item.strip())
+            # An item "eau; santé" is two, as in a CSV cell: stored whole, it would come back
+            # as two from a CSV export.
+            items.extend(part.strip() for part in item.split(";") if part.strip())
         return tuple(items)
     bad(key, f"must be a list of text, got {_type(value)}", value)
     return None
@@ -379,10 +395,12 @@ def _is_text(value: str) -> bool:
     return True
 
 
+#: Fields shown on one line (tables, result cards): a tab or line break there is a typing slip.
+_ONE_LINE = frozenset({"id", "name", "kind", "commune", "website", "contact_email"})
+
+
 def _type(value: object) -> str:
     return {dict: "an object", list: "a list", bool: "true/false", int: "a number",
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _clip(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

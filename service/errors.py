@@ -25,6 +25,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matcher.errors import (
+    MAX_ECHO_CHARS,
     ConfigError,
     ConflictError,
     InputFormatError,
@@ -33,6 +34,7 @@ from matcher.errors import (
     SolirisError,
     TooLargeError,
     ValidationError,
+    clip,
 )
 from matcher.profile import ID_PATTERN, ID_RULE
 
@@ -45,17 +47,6 @@ _STATUS_CODES = {
     500: "internal", 503: "unavailable",
 }
 MAX_DETAILS = 1000
-# Longest value or field name an error repeats in full; longer ones are cut (see clip()).
-MAX_ECHO_CHARS = 80
-
-
-def clip(text: str, limit: int = MAX_ECHO_CHARS) -> str:
-    """``text``, or its first ``limit`` characters, "…" and its length when it is longer."""
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text)} characters)"
-
-
 def clip_value(message: str, value: object, limit: int = MAX_ECHO_CHARS) -> str:
     """``message`` with the long ``value`` it quotes cut to ``limit`` characters:
     ``unknown actor id 'aaaa…' (60000 characters)``."""

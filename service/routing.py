@@ -16,8 +16,8 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
-from matcher.formats import JSONReadError, load_json
-from service.errors import ApiError
+from matcher.formats import JSONReadError, load_json, repeated_keys
+from service.errors import ApiError, clip, safe_text
 
 
 def body_error(message: str) -> ApiError:
@@ -35,10 +35,16 @@ def parse_json_body(data: bytes) -> Any:
                          f"{exc.start}): send JSON text encoded as UTF-8") from None
     try:
         # The same reader as file imports: one set of rules for what JSON is accepted.
-        return load_json(text)
+        value = load_json(text)
     except JSONReadError as exc:
         raise body_error(f"the body is not valid JSON: {exc.reason} (line {exc.line}, column "
                          f"{exc.column})") from None
+    repeated = repeated_keys(value)
+    if repeated:
+        names = ", ".join(f"'{clip(safe_text(key))}'" for key in repeated)
+        raise body_error(f"the body gives the key {names} more than once (which value is "
+                         "meant?); send each key once")
+    return value
 
 
 class JsonBodyRequest(Request):

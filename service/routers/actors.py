@@ -98,7 +98,7 @@ def _import(matcher: Matcher, data: bytes, fmt: str) -> ImportReport:
     summary = matcher.import_bytes(data, fmt)
     return ImportReport(created=summary.created, updated=summary.updated,
                         unchanged=summary.unchanged, actors=matcher.store.count(),
-                        ignored_fields=list(summary.ignored_fields))
+                        ignored_fields=[clip(name) for name in summary.ignored_fields])
 
 
 @router.post("/import", response_model=ImportReport, summary="Import a file (coordinators)",

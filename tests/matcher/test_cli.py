@@ -196,12 +196,15 @@ def test_reimport_uses_the_embedding_cache(run, profiles_file, encoder, monkeypa
     assert calls == []
 
 
-@pytest.mark.parametrize("target", ["registry", "wal", "folder", "missing-folder", "empty"])
+@pytest.mark.parametrize("target", ["registry", "wal", "journal", "folder", "missing-folder",
+                                    "file-as-folder", "empty"])
 def test_export_refuses_a_path_it_cannot_write_and_keeps_the_registry(run, profiles_file,
                                                                      tmp_path, target):
     assert run("import", str(profiles_file))[0] == 0
-    out = {"registry": str(run.db), "wal": f"{run.db}-wal", "folder": str(tmp_path),
-           "missing-folder": str(tmp_path / "no" / "such" / "x.jsonl"), "empty": ""}[target]
+    (tmp_path / "afile").write_text("mine", encoding="utf-8")
+    out = {"registry": str(run.db), "wal": f"{run.db}-wal", "journal": f"{run.db}-journal",
+           "folder": str(tmp_path), "missing-folder": str(tmp_path / "no" / "such" / "x.jsonl"),
+           "file-as-folder": str(tmp_path / "afile" / "x.jsonl"), "empty": ""}[target]
     code, stdout, err = run("export", "--out", out)
     assert code == 1 and stdout == ""
     assert "field '--out': cannot write" in err and "Traceback" not in err
@@ -239,3 +242,18 @@ def test_a_file_with_many_bad_rows_shows_the_first_problems_and_a_count(run, tmp
     assert code == 1 and "250 problem(s) found; nothing was changed" in err
     assert err.count("is not a known kind") == cli.MAX_ISSUES_SHOWN
     assert f"and {250 - cli.MAX_ISSUES_SHOWN} more" in err
+
+
+def test_export_never_touches_a_file_named_like_its_temporary_one(run, profiles_file, tmp_path):
+    assert run("import", str(profiles_file))[0] == 0
+    (tmp_path / "out.jsonl.tmp").mkdir()  # someone's own folder, in the way of a fixed name
+    code, _, err = run("export", "--out", str(tmp_path / "out.jsonl"))
+    assert code == 0, err
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 3
+    assert (tmp_path / "out.jsonl.tmp").is_dir()
+
+
+def test_a_long_unknown_id_is_cut_in_the_message(run, profiles_file):
+    assert run("import", str(profiles_file))[0] == 0
+    code, _, err = run("show", "a" * 5000)
+    assert code == 1 and "(5000 characters)" in err and len(err) < 400

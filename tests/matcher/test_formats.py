@@ -173,7 +173,7 @@ def test_a_json_key_given_twice_is_an_error(fmt):
     record = '{"id": "new-1", "id": "new-2", "name": "A", "kind": "ngo", "description": "d"}'
     data = (jsonl(ROWS[:1]).decode() + record + "\n").encode()
     if fmt == "json":
-        data = ("[" + ",".join(data.decode().splitlines()) + "]").encode()
+        data = ("[" + ",\n".join(data.decode().splitlines()) + "]").encode()  # one per line
     with pytest.raises(ValidationError) as info:
         parse_profiles(data, fmt)
     [issue] = info.value.issues
@@ -212,3 +212,13 @@ def test_digits_in_text_do_not_count_as_a_number():
     text = "1" * 5000
     record = {**ROWS[1], "description": f"Code {text}", "ref": int("7" * 40)}
     assert parse_profiles(jsonl([record]), "jsonl")[0].description.endswith(text)
+
+
+def test_a_json_array_reports_the_line_where_each_profile_starts():
+    good = '{"id": "a-1", "name": "A", "kind": "ngo", "description": "Puits."}'
+    bad = '{\n  "id": "a-2",\n  "name": "B",\n  "kind": "club",\n  "description": "d"\n}'
+    data = f"[\n  {good},\n\n  {bad}\n]".encode()
+    with pytest.raises(ValidationError) as info:
+        parse_profiles(data, "json")
+    [issue] = info.value.issues
+    assert (issue.line, issue.field) == (4, "kind")

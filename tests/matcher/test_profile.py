@@ -210,3 +210,33 @@ def test_iso_639_1_codes_and_other_codes_we_know_are_accepted():
     assert validate_record({**VALID, "languages": ["ber", "dyu", "fr-BE", "Wolof"]}
                            ).languages == ("ber", "dyu", "fr", "wo")
     assert language_code("xx-BE") is None
+
+
+def test_a_list_item_with_semicolons_is_several_items_as_in_a_csv_cell():
+    profile = validate_record({"id": "a", "name": "A", "kind": "ngo", "description": "Puits.",
+                               "themes": ["eau; santé", "genre"]})
+    assert profile.themes == ("eau", "santé", "genre")
+
+
+@pytest.mark.parametrize("offers, shown", [([1, 2], "a number"), (["a", None], "null")])
+def test_offers_items_that_are_not_text_are_named(offers, shown):
+    with pytest.raises(ValidationError) as info:
+        validate_record({"id": "a", "name": "A", "kind": "ngo", "description": "Puits.",
+                         "offers": offers})
+    assert info.value.issues[0].field == "offers"
+    assert f"items must be text, got {shown}" in info.value.issues[0].message
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("name", "Tab\there", "must be one line"),
+    ("name", "A\nB", "must be one line"),
+    ("commune", "Ixelles\nElsene", "must be one line"),
+    ("commune", "\u200b", "holds no letter or digit"),
+    ("needs", "- - -", "holds no letter or digit"),
+    ("themes", ["eau", "-"], "theme '-' holds no letter or digit"),
+])
+def test_short_fields_are_one_line_and_optional_texts_hold_words(field, value, expected):
+    record = {"id": "a", "name": "A", "kind": "ngo", "description": "Puits.", field: value}
+    with pytest.raises(ValidationError) as info:
+        validate_record(record)
+    assert info.value.issues[0].field == field and expected in info.value.issues[0].message

@@ -287,3 +287,19 @@ def test_optional_id_or_name_sent_empty_is_named(client, coordinator):
                  "invalid", "profile.name")
     left_out = client.post("/api/suggestions", json={"profile": {**DRAFT, "name": None}})
     assert left_out.status_code == 200, left_out.text
+
+
+@pytest.mark.parametrize("body", [
+    b'{"text": "eau potable", "text": "forages"}',
+    b'{"text": "eau potable", "top": 3, "top": 5}',
+])
+def test_a_key_given_twice_in_a_body_is_refused(client, body):
+    error = assert_error(post_raw(client, "/api/match", body), 422, "invalid", "body")
+    assert "more than once" in error["message"]
+
+
+def test_a_draft_profile_key_given_twice_is_refused(client):
+    body = (b'{"profile": {"name": "A", "kind": "ngo", "kind": "expert", '
+            b'"description": "Puits au Mali."}}')
+    error = assert_error(post_raw(client, "/api/suggestions", body), 422, "invalid", "body")
+    assert "'kind'" in error["message"]
