@@ -83,12 +83,17 @@ def profile_hash(profile: ActorProfile) -> str:
 LOCK_TIMEOUT_S = 30
 
 
+class ReadOnlyRegistryError(ConfigError):
+    """The registry file (or its folder) cannot be written."""
+
+
 def unavailable(path: Path, exc: sqlite3.Error) -> ConfigError:
     """A plain-words error for a registry file that cannot be read or written now."""
     text = str(exc)
     if "readonly" in text or "read-only" in text:
-        return ConfigError(f"cannot write to the registry database {path}: the file or its "
-                           f"folder is read-only (check its permissions); nothing was changed")
+        return ReadOnlyRegistryError(f"cannot write to the registry database {path}: the file "
+                                     f"or its folder is read-only (check its permissions); "
+                                     f"nothing was changed")
     if "locked" in text or "busy" in text:
         return ConfigError(f"the registry database {path} is locked by another process (waited "
                            f"{LOCK_TIMEOUT_S} s); nothing was changed, try again when it is done")
@@ -253,11 +258,19 @@ class Store:
                     found[text_hash] = np.frombuffer(blob, dtype=np.float32)
         return found
 
+    def _write_cache(self, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
+        """A write to a cache table. A registry that cannot be written (a read-only copy
+        served as is) skips the cache instead of failing the query that filled it."""
+        try:
+            with self.transaction() as db:
+                db.executemany(statement, rows)
+        except ReadOnlyRegistryError:
+            pass
+
     def cache_vectors(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
-        with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
-                           ((model, h, np.asarray(v, dtype=np.float32).tobytes())
-                            for h, v in items))
+        self._write_cache("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
+                          ((model, h, np.asarray(v, dtype=np.float32).tobytes())
+                           for h, v in items))
 
     # -- text features cache (matcher.features) ---------------------------------------------
     def cached_features(self, keys: Sequence[str]) -> dict[str, str]:
@@ -271,8 +284,7 @@ class Store:
         return found
 
     def cache_features(self, items: Sequence[tuple[str, str]]) -> None:
-        with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO features VALUES (?,?)", items)
+        self._write_cache("INSERT OR REPLACE INTO features VALUES (?,?)", items)
 
     # -- coordinator keys -----------------------------------------------------------------
     @contextmanager

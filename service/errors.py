@@ -228,7 +228,17 @@ def _describe(error: Mapping[str, Any]) -> str:
     if kind == "extra_forbidden":
         return "unknown field: this request has no such field (the API documentation at /docs " \
                "lists the fields)"
+    if kind in _BOUND_WORDS:
+        bound = next(iter((error.get("ctx") or {}).values()), None)
+        return f"must be {_BOUND_WORDS[kind]} {bound}, got {shown(error.get('input'))}"
+    if kind == "list_type":
+        return f"must be a list (a JSON array), got {shown(error.get('input'))}"
     return message
+
+
+# Pydantic's bound checks ("Input should be greater than or equal to 1"), said with the value.
+_BOUND_WORDS = {"greater_than_equal": "at least", "greater_than": "more than",
+                "less_than_equal": "at most", "less_than": "less than"}
 
 
 async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:

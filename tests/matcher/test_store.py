@@ -8,7 +8,7 @@ from matcher.engine import Matcher
 from matcher.errors import ConfigError, NotFoundError
 from matcher.profile import validate_record
 from matcher.settings import Settings
-from matcher.store import Store, unavailable
+from matcher.store import ReadOnlyRegistryError, Store, unavailable
 
 
 def profile(i, text="Texte"):
@@ -116,3 +116,20 @@ def test_an_import_whose_embedding_fails_writes_no_profile(tmp_path):
     with pytest.raises(ConfigError, match="cannot load"):
         matcher.create(profile(2))
     assert matcher.store.count() == 0 and matcher.store.revision() == 0
+
+
+def test_a_read_only_registry_skips_its_caches_but_refuses_profile_writes(tmp_path,
+                                                                         monkeypatch):
+    store = Store(tmp_path / "s.db")
+    store.upsert([profile(1)])
+
+    def read_only(*args, **kwargs):
+        raise unavailable(store.path, sqlite3.OperationalError("attempt to write a readonly "
+                                                               "database"))
+
+    monkeypatch.setattr(store, "transaction", read_only)
+    store.cache_vectors("m", [("h", np.ones(4, dtype=np.float32))])  # skipped, no error
+    store.cache_features([("k", "{}")])
+    assert store.cached_vectors("m", ["h"]) == {}
+    with pytest.raises(ReadOnlyRegistryError, match="read-only"):
+        store.upsert([profile(2)])

@@ -303,3 +303,12 @@ def test_a_draft_profile_key_given_twice_is_refused(client):
             b'"description": "Puits au Mali."}}')
     error = assert_error(post_raw(client, "/api/suggestions", body), 422, "invalid", "body")
     assert "'kind'" in error["message"]
+
+
+def test_bounds_and_list_types_say_the_rule_and_the_value(client):
+    error = assert_error(client.get("/api/actors/commune-uccle/suggestions",
+                                    params={"top": "0"}), 422, "invalid", "top")
+    assert "must be at least 1, got" in error["message"] and "0" in error["message"]
+    error = assert_error(client.post("/api/match", json={"text": "eau", "kinds": "ngo"}), 422,
+                         "invalid", "kinds")
+    assert 'must be a list (a JSON array), got "ngo"' in error["message"]
