@@ -162,14 +162,17 @@ def iati_activities(path: Path | None = None) -> tuple[IatiActivity, ...]:
 def iati_activity_profiles(limit: int | None = None, path: Path | None = None,
                            id_prefix: str = "iati") -> list[ActorProfile]:
     """One ``ngo`` profile per IATI activity that has a title or a description, in file order:
-    id ``iati-00001`` (the row number), name the title (or "IATI activity N"), description
-    the activity's description (the title when there is none), cut to the profile limit."""
+    id ``iati-00001`` (the row number), name the title on one line (or "IATI activity N"),
+    description the activity's description (the title when it has none, or no word), cut to the
+    profile limit."""
     profiles = []
     for number, activity in enumerate(iati_activities(path), start=1):
-        description = activity.description or activity.title
+        # A description of dashes only ("-----", one in this file) says nothing: the title then.
+        has_words = any(char.isalnum() for char in activity.description or "")
+        description = activity.description if has_words else activity.title
         if not description:
             continue
-        name = activity.title or f"IATI activity {number}"
+        name = " ".join((activity.title or f"IATI activity {number}").split())  # one line
         if len(name) > 200:
             name = name[:199] + "…"
         profiles.append(validate_record({

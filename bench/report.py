@@ -92,8 +92,10 @@ def load_activities(path: Path | None = None) -> list[Activity]:
     out = []
     for row in csv.DictReader(io.StringIO(text)):
         title = _clean(row.get("title") or "")
-        description = _clean(row.get("description") or "") or title
-        if not description:
+        description = _clean(row.get("description") or "")
+        if not any(char.isalnum() for char in description):  # one is "-----": the title then
+            description = title
+        if not any(char.isalnum() for char in description):
             continue
         codes = []
         for code in (row.get("recipient.country.code") or "").split(";"):
