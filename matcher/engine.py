@@ -27,7 +27,7 @@ from matcher.places import fold, gazetteer
 from matcher.profile import KINDS, ActorProfile, normalise_kind
 from matcher.ranking import Filters, Match, Query, Weights, rank
 from matcher.settings import Settings
-from matcher.store import Store, StoredActor, UpsertSummary
+from matcher.store import Store, StoredActor, UpsertSummary, profile_hash
 from matcher.text import profile_passages, split_passages
 from matcher.themes import thesaurus
 from matcher.wordmatch import MAX_QUERY_WORDS, content_words, word_forms
@@ -140,8 +140,9 @@ class Matcher:
         # languages. A model that fails to load, or an interrupted import, then leaves the
         # registry as it was; the cache keeps what was embedded. The index itself is rebuilt
         # from the cache at the next query.
-        self._embed(self.store.changed(profiles), progress)
-        return self.store.upsert(profiles)
+        hashes = [profile_hash(profile) for profile in profiles]  # once: hashing is not free
+        self._embed(self.store.changed(profiles, hashes), progress)
+        return self.store.upsert(profiles, hashes)
 
     def create(self, profile: ActorProfile) -> StoredActor:
         self._embed([profile])

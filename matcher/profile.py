@@ -6,7 +6,7 @@ import csv
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -78,10 +78,9 @@ class ActorProfile:
 
     def to_dict(self, *, private: bool = True) -> dict[str, Any]:
         """Plain dict for JSON/CSV; empty optional fields are left out, private ones on request."""
-        data = asdict(self)
         out: dict[str, Any] = {}
         for key in ALL_FIELDS:
-            value = data[key]
+            value = getattr(self, key)  # text or tuples of text: nothing to copy deeply
             if key in PRIVATE_FIELDS and not private:
                 continue
             if key in REQUIRED or value:

@@ -163,15 +163,17 @@ class Store:
             db.execute("COMMIT")
 
     # -- actors ---------------------------------------------------------------------------
-    def upsert(self, profiles: Sequence[ActorProfile]) -> UpsertSummary:
-        """Insert or replace profiles by id, all in one transaction."""
+    def upsert(self, profiles: Sequence[ActorProfile], hashes: Sequence[str] | None = None
+               ) -> UpsertSummary:
+        """Insert or replace profiles by id, all in one transaction (``hashes``: their
+        :func:`profile_hash`, when the caller has them already)."""
         stamp = now_iso()
         changed: list[str] = []
         created = updated = unchanged = 0
+        digests = hashes if hashes is not None else [profile_hash(p) for p in profiles]
         with self.transaction(actors_changed=True) as db:
             known = _content_hashes(db, [p.id for p in profiles])
-            for profile in profiles:
-                digest = profile_hash(profile)
+            for profile, digest in zip(profiles, digests, strict=True):
                 previous = known.get(profile.id)
                 if previous == digest:
                     unchanged += 1
@@ -188,12 +190,15 @@ class Store:
                 changed.append(profile.id)
         return UpsertSummary(created, updated, unchanged, tuple(changed))
 
-    def changed(self, profiles: Sequence[ActorProfile]) -> list[ActorProfile]:
+    def changed(self, profiles: Sequence[ActorProfile], hashes: Sequence[str] | None = None
+                ) -> list[ActorProfile]:
         """The profiles that are new or differ from the stored ones (what an upsert would
-        write)."""
+        write; ``hashes`` as for :meth:`upsert`)."""
+        digests = hashes if hashes is not None else [profile_hash(p) for p in profiles]
         with self._connect() as db:
             known = _content_hashes(db, [p.id for p in profiles])
-        return [p for p in profiles if known.get(p.id) != profile_hash(p)]
+        return [p for p, digest in zip(profiles, digests, strict=True)
+                if known.get(p.id) != digest]
 
     def insert_new(self, profile: ActorProfile) -> bool:
         """Insert a profile whose id must be new; returns False when the id exists."""
