@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from matcher.evaluation import IatiActivity, load_iati_activities
-from matcher.profile import ActorProfile, validate_record
+from matcher.profile import ActorProfile, has_words, validate_record
 from matcher.progress import ProgressBar
 from matcher.settings import MAX_TEXT_CHARS
 
@@ -168,8 +168,8 @@ def iati_activity_profiles(limit: int | None = None, path: Path | None = None,
     profiles = []
     for number, activity in enumerate(iati_activities(path), start=1):
         # A description of dashes only ("-----", one in this file) says nothing: the title then.
-        has_words = any(char.isalnum() for char in activity.description or "")
-        description = activity.description if has_words else activity.title
+        description = (activity.description if has_words(activity.description or "")
+                       else activity.title)
         if not description:
             continue
         name = " ".join((activity.title or f"IATI activity {number}").split())  # one line

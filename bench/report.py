@@ -86,6 +86,7 @@ def _clean(text: str) -> str:
 def load_activities(path: Path | None = None) -> list[Activity]:
     """IATI activities with a title or description (the export mixes UTF-8 and cp1252)."""
     from matcher.places import gazetteer
+    from matcher.profile import has_words
     from matcher.settings import MAX_TEXT_CHARS
 
     text = (path or iati_csv()).read_bytes().decode("utf-8", errors="bench-report-cp1252")
@@ -93,9 +94,9 @@ def load_activities(path: Path | None = None) -> list[Activity]:
     for row in csv.DictReader(io.StringIO(text)):
         title = _clean(row.get("title") or "")
         description = _clean(row.get("description") or "")
-        if not any(char.isalnum() for char in description):  # one is "-----": the title then
+        if not has_words(description):  # one is "-----": the title then
             description = title
-        if not any(char.isalnum() for char in description):
+        if not has_words(description):
             continue
         codes = []
         for code in (row.get("recipient.country.code") or "").split(";"):

@@ -24,7 +24,7 @@ from matcher.intent import kind_mentions, requested_kinds
 from matcher.language import guess_language
 from matcher.lexical import profile_text, term_counts
 from matcher.places import fold, gazetteer
-from matcher.profile import KINDS, ActorProfile, normalise_kind
+from matcher.profile import KINDS, ActorProfile, has_words, normalise_kind
 from matcher.ranking import Filters, Match, Query, Weights, rank
 from matcher.settings import Settings
 from matcher.store import Store, StoredActor, UpsertSummary, profile_hash
@@ -305,7 +305,7 @@ class Matcher:
             raise ValidationError([Issue(
                 f"is {len(text)} characters long; the limit is {self.settings.max_text_chars}",
                 field=fieldname)])
-        if not any(char.isalnum() for char in text):
+        if not has_words(text):
             raise ValidationError([Issue("has no words (only punctuation, symbols or control "
                                          "characters): describe the initiative in a few "
                                          "sentences", field=fieldname)])

@@ -134,7 +134,8 @@ def _jsonl_rows(text: str) -> list[tuple[int, Any]]:
 def _json_rows(text: str) -> list[tuple[int, Any]]:
     data = _load_json(text)
     if isinstance(data, dict):
-        return [(_item_lines("[" + text)[0], data)]  # one object: the line where it starts
+        start = len(text) - len(text.lstrip())  # one object: the line where it starts
+        return [(text.count("\n", 0, start) + 1, data)]
     if not isinstance(data, list):
         raise InputFormatError([Issue("a .json file must hold an array of profile objects")])
     # Each profile is reported at the line where its object starts in the file.
@@ -154,7 +155,7 @@ def _item_lines(text: str) -> list[int]:
     expecting = False  # after "[" or a top-level ",": the next token starts an item
     for match in _JSON_ITEM_TOKENS.finditer(text):
         token = match.group()
-        if expecting and token not in ("]",):
+        if expecting and token != "]":
             lines.append(text.count("\n", 0, match.start()) + 1)
             expecting = False
         if token in ("[", "{"):

@@ -129,7 +129,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
                                      line=line)])
     # A name that is not text (JSON may escape a lone surrogate in a key too) cannot be stored,
     # skipped or even named in a reply: refuse the record, naming the key with escapes.
-    broken_keys = [key for key in record if isinstance(key, str) and not _is_text(key)]
+    broken_keys = [key for key in record if isinstance(key, str) and not is_text(key)]
     for key in broken_keys:
         bad(printable(key), "this field name holds an unpaired surrogate escape "
                             "(\\ud800-\\udfff), which is not text: rename the field")
@@ -145,7 +145,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         items = value if isinstance(value, list | tuple) else (value,)
         texts = [item for item in items if isinstance(item, str)]
         control = next((found for text in texts if (found := _CONTROL_RE.search(text))), None)
-        if any(not _is_text(text) for text in texts):
+        if any(not is_text(text) for text in texts):
             bad(key, "holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text")
             unreadable.add(key)
         elif control:
@@ -161,7 +161,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
             bad(key, "is required and missing or empty")
         elif not isinstance(value, str):
             bad(key, f"must be text, got {_type(value)}", value)
-        elif not any(char.isalnum() for char in value):
+        elif not has_words(value):
             # "\u200b", "\u0007", "-": nothing a reader, or the matcher, could use.
             bad(key, "is required and holds no letter or digit (only spaces, punctuation or "
                      "invisible characters)", value)
@@ -213,7 +213,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         countries.extend(code for code in codes if code not in countries)
     themes = []
     for theme in lists.get("themes", ()):
-        if not any(char.isalnum() for char in theme):
+        if not has_words(theme):
             bad("themes", f"theme '{clip(theme)}' holds no letter or digit; leave it out",
                 theme)
         elif len(theme) > MAX_THEME_CHARS:
@@ -227,9 +227,9 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         if value is None or value == "" or key in unreadable:
             continue
         if key in ("offers", "needs") and isinstance(value, list | tuple):
-            wrong = next((item for item in value if not isinstance(item, str)), None)
-            if wrong is not None or None in value:
-                bad(key, f"items must be text, got {_type(wrong)}", wrong)
+            wrong = [item for item in value if not isinstance(item, str)]
+            if wrong:
+                bad(key, f"items must be text, got {_type(wrong[0])}", wrong[0])
                 continue
             # Offers and needs are often typed as a list: joined, they read as a typed list.
             value = "; ".join(item.strip() for item in value if item.strip())
@@ -239,7 +239,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         value = value.strip()
         if not value:
             continue
-        if not any(char.isalnum() for char in value):
+        if not has_words(value):
             bad(key, "holds no letter or digit (only spaces, punctuation or invisible "
                      "characters); leave it out if there is nothing to say", value)
             continue
@@ -380,13 +380,20 @@ def _split_if_list(items: Sequence[str], known: Callable[[str], object]) -> list
     return out
 
 
+def has_words(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit: "-----", "\u200b" or "!!!" says nothing."""
+    return any(char.isalnum() for char in text)
+
+
 def printable(name: str) -> str:
     """``name`` as it can be shown and sent back: an unpaired surrogate, which no encoding
     writes, as its escape ("note\\ud800")."""
     return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _is_text(value: str) -> bool:
+def is_text(value: str) -> bool:
+    """Whether ``value`` is valid Unicode (JSON can escape a lone UTF-16 surrogate, which is
+    not)."""
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -8,7 +8,7 @@ per problem (the same per-row report as ``soliris import``), an unknown id 404, 
 Errors repeat what the client sent only in short: a value or field name over
 :data:`MAX_ECHO_CHARS` characters is cut (:func:`clip`), and text that is no valid Unicode (a
 lone UTF-16 surrogate sent as a JSON escape) is written with its escape as visible text
-(:func:`safe_text`), so that writing an error can never fail.
+(:func:`matcher.profile.printable`), so that writing an error can never fail.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from matcher.errors import (
     ValidationError,
     clip,
 )
-from matcher.profile import ID_PATTERN, ID_RULE
+from matcher.profile import ID_PATTERN, ID_RULE, printable
 
 log = logging.getLogger("soliris.service")
 
@@ -57,16 +57,6 @@ def clip_value(message: str, value: object, limit: int = MAX_ECHO_CHARS) -> str:
     if quoted in message:
         return message.replace(quoted, f"'{short}' ({len(value)} characters)")
     return message.replace(value, f"{short} ({len(value)} characters)")
-
-
-def safe_text(text: str) -> str:
-    """``text`` as valid Unicode: a lone UTF-16 surrogate (``"\\ud800"`` in JSON) becomes the
-    six characters of its escape, so that an error quoting it can still be written."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text
 
 
 def shown(value: object, limit: int = MAX_ECHO_CHARS) -> str:
@@ -113,7 +103,7 @@ def field_error(status_code: int, code: str, field: str, problem: str) -> ApiErr
 
 
 def _optional_text(value: object) -> str | None:
-    return None if value is None else safe_text(str(value))
+    return None if value is None else printable(str(value))
 
 
 def error_body(code: str, message: str, field: str | None = None,
@@ -123,8 +113,8 @@ def error_body(code: str, message: str, field: str | None = None,
         if len(rows) == MAX_DETAILS:
             break
         rows.append({"line": detail.get("line"), "field": _optional_text(detail.get("field")),
-                     "message": safe_text(str(detail.get("message", "")))})
-    return {"error": {"code": code, "message": safe_text(message),
+                     "message": printable(str(detail.get("message", "")))})
+    return {"error": {"code": code, "message": printable(message),
                       "field": _optional_text(field), "details": rows}}
 
 
@@ -170,10 +160,7 @@ async def soliris_error_handler(request: Request, exc: Exception) -> JSONRespons
         return error_response(status, code, message, issues[0].field, _issue_rows(issues))
     if isinstance(exc, ConfigError):
         log.error("configuration error while serving %s: %s", request.url.path, exc)
-    message = str(exc)
-    if isinstance(exc, NotFoundError):
-        message = clip_value(message, exc.ident)
-    return error_response(status, exc.code, message)
+    return error_response(status, exc.code, str(exc))
 
 
 def _field_of(loc: Sequence[Any]) -> str | None:

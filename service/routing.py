@@ -17,7 +17,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from matcher.formats import JSONReadError, load_json, repeated_keys
-from service.errors import ApiError, clip, safe_text
+from matcher.profile import printable
+from service.errors import ApiError, clip
 
 
 def body_error(message: str) -> ApiError:
@@ -41,7 +42,7 @@ def parse_json_body(data: bytes) -> Any:
                          f"{exc.column})") from None
     repeated = repeated_keys(value)
     if repeated:
-        names = ", ".join(f"'{clip(safe_text(key))}'" for key in repeated)
+        names = ", ".join(f"'{clip(printable(key))}'" for key in repeated)
         raise body_error(f"the body gives the key {names} more than once (which value is "
                          "meant?); send each key once")
     return value

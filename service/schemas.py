@@ -31,14 +31,16 @@ from matcher.profile import (
     MAX_SHORT_CHARS,
     MAX_THEME_CHARS,
     ActorProfile,
+    is_text,
     normalise_kind,
+    printable,
     validate_record,
 )
 from matcher.ranking import Match
 from matcher.reasons import kind_label
 from matcher.settings import MAX_TEXT_CHARS
 from matcher.store import StoredActor
-from service.errors import clip, safe_text
+from service.errors import clip
 
 Kind = Literal[KINDS]
 Lang = Literal["fr", "nl", "en"]
@@ -55,17 +57,15 @@ KIND_RULE = (f"one of {', '.join(KINDS)}; in requests, the usual spellings in Fr
 def invalid(message: str, kind: str = "invalid") -> PydanticCustomError:
     """A validation error whose message is ``message`` as written (no "Value error, "); a lone
     surrogate it quotes is written as its escape (pydantic cannot hold one in a message)."""
-    return PydanticCustomError(kind, "{message}", {"message": safe_text(message)})
+    return PydanticCustomError(kind, "{message}", {"message": printable(message)})
 
 
 def _valid_unicode(value: str) -> str:
     """JSON may escape lone UTF-16 surrogates (``"\\ud800"``): they are not text we can
     store."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
+    if not is_text(value):
         raise invalid("contains an unpaired surrogate (\\ud800-\\udfff escape): send valid "
-                      "Unicode text") from None
+                      "Unicode text")
     return value
 
 
