@@ -26,6 +26,7 @@ from matcher.progress import ProgressBar
 from matcher.ranking import Match
 from matcher.reasons import LANGS, kind_label
 from matcher.settings import REPORT_HTML_ACTORS, Settings
+from matcher.store import Store
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,10 +112,14 @@ def _ranking_options(p: argparse.ArgumentParser) -> None:
                         "(repeatable)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON array of "
                    "results, best first")
-    p.add_argument("--lang", choices=LANGS, default="en", help="language of the reasons")
+    p.add_argument("--lang", choices=LANGS, default="en", type=str.lower,
+                   help="language of the reasons")
 
 
 _WRITING_COMMANDS = {"import", "remove", "keys", "report"}
+#: The others only read the registry: a missing one is an error, not a new empty file. `serve`
+#: may start empty, as profiles can be added over HTTP.
+_CREATING_COMMANDS = {"import", "keys", "serve"}
 #: A file with thousands of bad rows usually has one mistake repeated: show the first ones.
 MAX_ISSUES_SHOWN = 100
 
@@ -123,7 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env().with_(db_path=args.db, model=args.model)
-        return _run(args, Matcher(settings))
+        store = Store(settings.db_path, create=args.command in _CREATING_COMMANDS)
+        return _run(args, Matcher(settings, store=store))
     except ValidationError as exc:
         # Only commands that write say so; a refused query has nothing to change.
         unchanged = "; nothing was changed" if args.command in _WRITING_COMMANDS else ""

@@ -234,6 +234,11 @@ class Matcher:
         self._check_text(text, "text")
         filters = self._filters(top, kinds, countries, exclude)
         index = self.index()
+        # A mistyped id would otherwise exclude nobody, silently.
+        unknown = sorted(ident for ident in filters.exclude if ident not in index.row_of)
+        if unknown:
+            raise ValidationError([Issue(f"'{clip(ident)}' is not a registered actor id",
+                                         field="exclude", value=ident) for ident in unknown])
         with _one_blas_thread():
             return rank(index, self.text_query(text, index), filters, top, self.weights)
 

@@ -8,6 +8,7 @@ error too: keeping either value would silently lose the other.
 
 CSV is read as spreadsheets and :func:`dump_profiles` write it: cells separated by ``,``, ``;``
 or tabs (whichever the header uses), quoted with ``"`` and a ``"`` inside a quoted cell doubled.
+Header cells name fields whatever their case and surrounding spaces ("Description", " id").
 """
 
 from __future__ import annotations
@@ -349,8 +350,17 @@ def _csv_delimiter(text: str) -> tuple[str, bool]:
     return delimiter, delimiter != "\t" and spaced[delimiter] == counts[delimiter]
 
 
+def _csv_column(name: str) -> str:
+    """A header cell as the profile field it names: spreadsheets are typed by people, who
+    write "Description" or " id" as often as "description"."""
+    field = name.strip().lower()
+    return field if field in ALL_FIELDS else name
+
+
 def _csv_header(cells: list[str], line: int) -> list[str]:
-    """The column names; every required one present, none given twice."""
+    """The column names (field names whatever their case and surrounding spaces); every
+    required one present, none given twice."""
+    cells = [_csv_column(name) for name in cells]
     missing = [name for name in ("id", "name", "kind", "description") if name not in cells]
     if missing:
         raise InputFormatError([Issue(

@@ -40,6 +40,10 @@ _ID_RE = re.compile(ID_PATTERN)
 # Control characters (Unicode category Cc) but tab, line feed and carriage return: a text that
 # holds one (NUL, BEL, ESC...) is binary debris, and breaks terminals, CSV tools and searches.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Left-to-right and right-to-left overrides make text display in another order than it is
+# written: a name could show as another actor's. Marks and isolates (U+200E, U+2066...), which
+# mixed Arabic and Latin text uses, stay allowed.
+_OVERRIDE_RE = re.compile("[\u202d\u202e]")
 _LOCALE_RE = re.compile(r"^([a-z]{2,3})[-_][a-z]{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^https?://\S+$")
@@ -145,12 +149,18 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
         items = value if isinstance(value, list | tuple) else (value,)
         texts = [item for item in items if isinstance(item, str)]
         control = next((found for text in texts if (found := _CONTROL_RE.search(text))), None)
+        override = next((found for text in texts if (found := _OVERRIDE_RE.search(text))),
+                        None)
         if any(not is_text(text) for text in texts):
             bad(key, "holds an unpaired surrogate escape (\\ud800-\\udfff), which is not text")
             unreadable.add(key)
         elif control:
             bad(key, f"holds the control character U+{ord(control.group()):04X}; text may hold "
                      "tabs and line breaks but no other control character")
+            unreadable.add(key)
+        elif override:
+            bad(key, f"holds the direction override U+{ord(override.group()):04X}, which shows "
+                     "text in another order than it is written; remove it")
             unreadable.add(key)
     values: dict[str, Any] = {}
     for key in REQUIRED:

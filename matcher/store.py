@@ -111,11 +111,22 @@ def _content_hashes(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str
     return known
 
 
-class Store:
-    """The registry database at ``path`` (created with its folder on first use)."""
+class MissingRegistryError(ConfigError):
+    """A command that only reads was pointed at a registry file that does not exist."""
 
-    def __init__(self, path: Path | str):
+
+class Store:
+    """The registry database at ``path``, created with its folder on first use unless
+    ``create`` is false: then a missing file is a :class:`MissingRegistryError`, so that a
+    mistyped ``--db`` path is reported instead of read as an empty registry (and left
+    behind as a stray file)."""
+
+    def __init__(self, path: Path | str, *, create: bool = True):
         self.path = Path(path)
+        if not create and not self.path.exists():
+            raise MissingRegistryError(
+                f"there is no registry database at {self.path}: create it with `soliris "
+                f"import FILE`, or point --db (or SOLIRIS_DB) at an existing one")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self._connect() as db:

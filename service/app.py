@@ -110,6 +110,28 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
+class HeadAsGetMiddleware:
+    """Answer ``HEAD`` like ``GET``, headers without the body (RFC 9110, 9.3.2): uptime
+    monitors and ``curl -I`` probe with ``HEAD``, and FastAPI routes declare ``GET`` only."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
 def _too_large(limit: int) -> str:
     return f"the request body is larger than the limit of {limit} bytes"
 
@@ -180,6 +202,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware, default_limit=MAX_JSON_BODY, limits={
         IMPORT_PATH: matcher.settings.max_upload_bytes + MULTIPART_OVERHEAD})
+    app.add_middleware(HeadAsGetMiddleware)
     app.include_router(api_router)
     _add_page(app)
     if offline_docs:

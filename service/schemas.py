@@ -17,7 +17,15 @@ whole numbers in a JSON body are strict (``true`` or ``"5"`` is no number).
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core import ValidationError as PydanticValidationError
 
@@ -43,7 +51,9 @@ from matcher.store import StoredActor
 from service.errors import clip
 
 Kind = Literal[KINDS]
-Lang = Literal["fr", "nl", "en"]
+# "FR" is what many people type; the reasons' languages are one per code whatever its case.
+Lang = Annotated[Literal["fr", "nl", "en"],
+                 BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)]
 ReportName = Literal["report.html", "pairs.csv", "report.json"]
 MAX_EXCLUDE = 1000
 # What a draft profile (POST /api/suggestions) is called when it has no id or name of its own.

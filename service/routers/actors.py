@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
 
 from matcher.engine import Matcher
 from matcher.errors import Issue, TooLargeError, ValidationError
@@ -104,6 +104,7 @@ def _import(matcher: Matcher, data: bytes, fmt: str) -> ImportReport:
 @router.post("/import", response_model=ImportReport, summary="Import a file (coordinators)",
              responses=error_responses(401, 403, 413, 422))
 async def import_actors(
+    request: Request,
     engine: EngineDep,
     coordinator: CoordinatorDep,
     file: Annotated[UploadFile, File(description="profiles as .jsonl, .json or .csv (UTF-8)")],
@@ -112,6 +113,11 @@ async def import_actors(
 ) -> ImportReport:
     """All or nothing, upsert by id, exactly like ``soliris import``: on any problem nothing is
     written and the 422 error lists every problem with its line and field."""
+    # FastAPI binds the last of several `file` parts: the others would be dropped unsaid.
+    files = (await request.form()).getlist("file")
+    if len(files) > 1:
+        raise ValidationError([Issue(f"send one file per import, got {len(files)}",
+                                     field="file")])
     limit = engine.matcher.settings.max_upload_bytes
     data = bytearray()
     while chunk := await file.read(UPLOAD_CHUNK):

@@ -76,6 +76,7 @@ def test_table_output_is_readable(run, profiles_file):
 
 
 def test_an_empty_answer_says_why(run, profiles_file, tmp_path):
+    Store(run.db)  # an empty registry
     code, out, err = run("match", "eau potable")
     assert code == 0 and out == "" and "is empty: import profiles first" in err
     solo = tmp_path / "solo.jsonl"
@@ -214,6 +215,7 @@ def test_export_refuses_a_path_it_cannot_write_and_keeps_the_registry(run, profi
 
 
 def test_list_says_when_the_registry_is_empty(run):
+    Store(run.db)
     code, out, err = run("list")
     assert code == 0 and out == ""
     assert "is empty" in err and "soliris import FILE" in err
@@ -257,3 +259,36 @@ def test_a_long_unknown_id_is_cut_in_the_message(run, profiles_file):
     assert run("import", str(profiles_file))[0] == 0
     code, _, err = run("show", "a" * 5000)
     assert code == 1 and "(5000 characters)" in err and len(err) < 400
+
+
+@pytest.mark.parametrize("command", [
+    ["list"], ["show", "commune-uccle"], ["match", "eau potable"], ["suggest", "commune-uccle"],
+    ["export"], ["remove", "commune-uccle"], ["report"]])
+def test_reading_a_missing_registry_is_an_error_that_creates_nothing(run, tmp_path, command):
+    # A mistyped --db path must not read as an empty registry and leave a stray file behind.
+    code, out, err = run(*command)
+    assert code == 1 and out == ""
+    assert f"there is no registry database at {run.db}" in err and "soliris import" in err
+    assert not run.db.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_missing_registry_in_a_missing_folder_is_not_created(tmp_path, capsys):
+    db = tmp_path / "typo" / "soliris.db"
+    assert cli.main(["--db", str(db), "list"]) == 1
+    assert "there is no registry database" in capsys.readouterr().err
+    assert not db.parent.exists()
+
+
+def test_match_exclude_names_an_unknown_id(run, profiles_file):
+    run("import", str(profiles_file))
+    code, out, _ = run("match", "eau", "--json", "--exclude", "commune-uccle")
+    assert code == 0 and "commune-uccle" not in [r["id"] for r in json.loads(out)]
+    code, out, err = run("match", "eau", "--exclude", "commune-ucle", "--exclude", "ngo-rif")
+    assert code == 1 and out == ""
+    assert "field 'exclude': 'commune-ucle' is not a registered actor id" in err
+    assert "ngo-rif" not in err
+
+
+def test_lang_is_read_whatever_its_case(run, profiles_file):
+    run("import", str(profiles_file))
+    assert run("match", "eau", "--lang", "FR") == run("match", "eau", "--lang", "fr")

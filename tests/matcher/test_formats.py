@@ -140,6 +140,17 @@ def test_csv_doubled_quotes_and_quoted_header_are_standard_csv():
     assert spaced[0].description == "e, f"
 
 
+def test_csv_header_names_fields_whatever_their_case_and_spaces():
+    data = b"ID,Name , KIND,Description,Countries,Notes\nq-7,G,ngo,Eau potable,Maroc,x\n"
+    parsed = read_profiles(data, "csv")
+    [profile] = parsed.profiles
+    assert (profile.id, profile.name, profile.kind, profile.countries) == ("q-7", "G", "ngo",
+                                                                          ("MA",))
+    assert parsed.ignored_fields == ("Notes",)  # not a field: skipped under its own name
+    with pytest.raises(InputFormatError, match="column 'id' appears twice"):
+        parse_profiles(b"id,name,kind,description,ID\nq-8,H,ngo,d,e\n", "csv")
+
+
 def test_csv_errors_are_reported_at_the_line_where_the_row_starts():
     with pytest.raises(InputFormatError) as info:
         parse_profiles(b'id,name,kind,description\nx,X,ngo,"never closed\n', "csv")

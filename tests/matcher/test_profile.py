@@ -182,6 +182,18 @@ def test_control_characters_are_refused_naming_the_field(field, value):
     assert issue.field == field and "control character" in issue.message
 
 
+@pytest.mark.parametrize("field, value", [("name", "Eau Vive\u202e2202"),
+                                          ("themes", ["\u202deau"])])
+def test_direction_overrides_are_refused_naming_the_field(field, value):
+    [issue] = issues_of({**VALID, field: value})
+    assert issue.field == field and "direction override U+202" in issue.message
+
+
+def test_direction_marks_and_isolates_of_mixed_scripts_are_text():
+    name = "\u062c\u0645\u0639\u064a\u0629 \u2066Rif Water\u2069 \u200easbl"
+    assert validate_record({**VALID, "name": name}).name == name
+
+
 def test_tabs_and_line_breaks_are_text():
     profile = validate_record({**VALID, "description": "Eau\tpotable\r\nà Kinshasa\n"})
     assert profile.description == "Eau\tpotable\r\nà Kinshasa"

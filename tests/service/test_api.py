@@ -354,6 +354,17 @@ def test_import_without_file_is_422(client, coordinator):
     assert_error(response, 422, "invalid", "file")
 
 
+def test_import_of_two_files_at_once_is_422(client, coordinator, service_matcher):
+    one = json.dumps(NEW_ACTOR) + "\n"
+    two = json.dumps({**NEW_ACTOR, "id": "other-new"}) + "\n"
+    response = client.post("/api/actors/import", headers=coordinator, files=[
+        ("file", ("a.jsonl", one, "application/x-ndjson")),
+        ("file", ("b.jsonl", two, "application/x-ndjson"))])
+    error = assert_error(response, 422, "invalid", "file")
+    assert "send one file per import, got 2" in error["message"]
+    assert service_matcher.store.count() == ACTOR_COUNT
+
+
 def test_import_over_the_upload_limit_is_413(registry_template, tmp_path, encoder):
     matcher = make_matcher(registry_template, tmp_path, encoder, max_upload_bytes=2000)
     from matcher import keys
@@ -426,13 +437,25 @@ def test_match_reasons_follow_lang(client):
     assert any("partner" in r.lower() for r in en["reasons"])
 
 
+def test_lang_is_read_whatever_its_case(client):
+    body = match(client, top=1, lang="FR").json()
+    assert body["lang"] == "fr" and body["results"] == match(client, top=1, lang="fr").json()[
+        "results"]
+    response = client.get("/api/actors/commune-uccle/suggestions", params={"lang": "Nl"})
+    assert response.status_code == 200 and response.json()["lang"] == "nl"
+    assert_error(match(client, lang="de"), 422, "invalid", "lang")
+
+
 def test_match_filters_and_exclude(client):
     body = match(client, kinds=["diaspora"], top=10).json()
     assert body["results"] and all(r["kind"] == "diaspora" for r in body["results"])
     body = match(client, countries=["Maroc"], top=10).json()
     assert {r["id"] for r in body["results"]} == {"rif-water", "schaerbeek-ccsi"}
-    body = match(client, exclude=["commune-uccle", "unknown-id"], top=20).json()
+    body = match(client, exclude=["commune-uccle"], top=20).json()
     assert "commune-uccle" not in {r["id"] for r in body["results"]}
+    error = assert_error(match(client, exclude=["commune-uccle", "unknown-id"]), 422, "invalid",
+                         "exclude")
+    assert "'unknown-id' is not a registered actor id" in error["message"]
     body = match(client, kinds=["regional_body"], countries=["SN"]).json()
     assert body == {"results": [], "count": 0, "lang": "en"}
 
@@ -601,6 +624,21 @@ def test_unknown_address_and_method_use_the_error_shape(client):
     response = client.delete("/api/health")
     assert_error(response, 405, "method_not_allowed")
     assert "GET" in response.headers["allow"]
+
+
+@pytest.mark.parametrize("path", ["/api/health", "/", "/api/actors/commune-uccle"])
+def test_head_answers_like_get_without_the_body(client, path):
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_head_where_get_is_not_allowed_is_405(client):
+    response = client.head("/api/match")
+    assert response.status_code == 405 and "POST" in response.headers["allow"]
+    missing = client.head("/api/nothing-here")
+    assert missing.status_code == 404 and missing.content == b""
 
 
 def test_page_and_assets_are_served_locally(client):
