@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import textwrap
@@ -270,6 +271,13 @@ def _serve(args: argparse.Namespace, matcher: Matcher) -> int:
 
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port {args.port} is not a TCP port (1-65535)")
+    # Listen first, so that a wrong host or a port in use is said before "serving".
+    try:
+        family = socket.getaddrinfo(args.host, args.port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((args.host, args.port), family=family)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {args.host}:{args.port}: "
+                          f"{exc.strerror or exc}") from exc
     print(f"Soliris Match serving http://{args.host}:{args.port}/ "
           f"(API docs: http://{args.host}:{args.port}/docs; registry "
           f"{matcher.settings.db_path}, {matcher.store.count()} actors)", file=sys.stderr)
@@ -277,9 +285,13 @@ def _serve(args: argparse.Namespace, matcher: Matcher) -> int:
     os.environ["SOLIRIS_DB"] = str(matcher.settings.db_path)
     os.environ["SOLIRIS_MODEL"] = matcher.settings.model
     # The service is named by string so that the engine package never imports the web layer.
-    uvicorn.run("service.app:create_app", factory=True, host=args.host, port=args.port,
-                log_level="info")
-    return 0
+    config = uvicorn.Config("service.app:create_app", factory=True, host=args.host,
+                            port=args.port, log_level="info")
+    server = uvicorn.Server(config)
+    with sock:
+        server.run(sockets=[sock])
+    # A start-up that failed (the model, the registry) has been logged by uvicorn.
+    return 0 if server.started else 1
 
 
 def _keys(args: argparse.Namespace, matcher: Matcher) -> int:
@@ -291,12 +303,19 @@ def _keys(args: argparse.Namespace, matcher: Matcher) -> int:
         print(f"created key '{args.name}'; it is shown only once: send it as "
               "'Authorization: Bearer <key>'", file=sys.stderr)
     elif args.keys_command == "list":
-        for info in keys.list_keys(matcher.store):
+        found = keys.list_keys(matcher.store)
+        for info in found:
             state = f"revoked {info.revoked_at}" if info.revoked_at else "active"
             print(f"{info.name}\tcreated {info.created_at}\t{state}")
+        if not found:
+            print("no keys yet: create one with `soliris keys create NAME`", file=sys.stderr)
     else:
-        keys.revoke_key(matcher.store, args.name)
-        print(f"revoked key '{args.name}'", file=sys.stderr)
+        before = keys.get_key(matcher.store, args.name)
+        info = keys.revoke_key(matcher.store, args.name)
+        if before.revoked_at:
+            print(f"key '{args.name}' was already revoked on {info.revoked_at}", file=sys.stderr)
+        else:
+            print(f"revoked key '{args.name}'", file=sys.stderr)
     return 0
 
 

@@ -23,7 +23,7 @@ from matcher.index import Index, build_index, field_means
 from matcher.intent import kind_mentions, requested_kinds
 from matcher.language import guess_language
 from matcher.lexical import profile_text, term_counts
-from matcher.places import fold, gazetteer
+from matcher.places import fold_any_script, gazetteer
 from matcher.profile import KINDS, ActorProfile, has_words, normalise_kind
 from matcher.ranking import Filters, Match, Query, Weights, rank
 from matcher.settings import Settings
@@ -180,14 +180,14 @@ class Matcher:
             issues.append(Issue("is empty, and an empty country is not a country: give a code "
                                 "or a name (CD, Maroc) or leave the filter out to list every "
                                 "actor", field="country", value=country))
-        if q is not None and not fold(q):
-            issues.append(Issue("has no letters or digits to search for (the search reads Latin "
-                                "letters and digits, ignoring accents, case and punctuation): "
-                                "leave it out to list every actor", field="q", value=q))
+        if q is not None and not fold_any_script(q):
+            issues.append(Issue("has no letters or digits to search for (the search ignores "
+                                "accents, case and punctuation): leave it out to list every "
+                                "actor", field="q", value=q))
         if issues:
             raise ValidationError(issues)
         codes = set(self.country_codes(country, "country")) if country is not None else None
-        needle = fold(q) if q is not None else ""
+        needle = fold_any_script(q) if q is not None else ""
         stored = self.store.all()
         if codes:  # places named in the texts count too (cached per profile content)
             features = text_features([a.profile for a in stored], self.store,
@@ -199,9 +199,8 @@ class Matcher:
             profile = actor.profile
             if kind and profile.kind != kind:
                 continue
-            if needle and needle not in fold(" ".join([profile.id, profile.name,
-                                                       profile.description,
-                                                       " ".join(profile.themes)])):
+            if needle and needle not in fold_any_script(" ".join(
+                    [profile.id, profile.name, profile.description, *profile.themes])):
                 continue
             items.append(actor)
         end = None if limit is None else offset + limit

@@ -69,10 +69,10 @@ class NotFoundError(SolirisError):
 
     code = "not_found"
 
-    def __init__(self, what: str, ident: str):
+    def __init__(self, what: str, ident: str, *, label: str = "id"):
         self.what = what
         self.ident = ident
-        super().__init__(f"unknown {what} id '{clip(ident)}'")
+        super().__init__(f"unknown {what} {label} '{clip(ident)}'")
 
 
 class ConflictError(SolirisError):

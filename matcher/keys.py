@@ -17,7 +17,8 @@ from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError,
 from matcher.store import Store, now_iso
 
 KEY_PREFIX = "sk_"
-_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# A name starts with a letter or a digit: "-x" would read as an option on the command line.
+_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 # A secret longer than this is not one of ours: do not even hash it.
 MAX_SECRET_CHARS = 256
 
@@ -44,7 +45,7 @@ def check_name(name: object) -> str:
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ValidationError([Issue(
             f"{clip(repr(name))} is not a valid key name: use 1-64 letters, digits, '_', '.' or "
-            "'-'",
+            "'-', starting with a letter or a digit",
             field="name", value=name)])
     return name
 
@@ -70,13 +71,23 @@ def list_keys(store: Store) -> list[KeyInfo]:
         return [KeyInfo(*row) for row in rows]
 
 
+def get_key(store: Store, name: str) -> KeyInfo:
+    """The key named ``name``, active or revoked; unknown names are an error."""
+    with store._connect() as db:
+        row = db.execute("SELECT name, created_at, revoked_at FROM api_keys WHERE name=?",
+                         (name,)).fetchone()
+    if row is None:
+        raise NotFoundError("key", name, label="name")
+    return KeyInfo(*row)
+
+
 def revoke_key(store: Store, name: str) -> KeyInfo:
     """Revoke ``name`` (revoking twice keeps the first date); unknown names are an error."""
     with store.keys() as db:
         row = db.execute("SELECT name, created_at, revoked_at FROM api_keys WHERE name=?",
                          (name,)).fetchone()
         if row is None:
-            raise NotFoundError("key", name)
+            raise NotFoundError("key", name, label="name")
         if row[2] is None:
             stamp = now_iso()
             db.execute("UPDATE api_keys SET revoked_at=? WHERE name=?", (stamp, name))

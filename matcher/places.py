@@ -80,6 +80,19 @@ def fold(text: str) -> str:
     return _NON_ALNUM.sub(" ", ascii_text.decode("ascii")).strip()
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d"})
+
+
+def fold_any_script(text: str) -> str:
+    """Like :func:`fold`, but letters of every script are kept ("جمعية", "Кинешма"): what a
+    text search compares. Accents and other combining marks go, case is folded, ligatures are
+    spelt out ("cœur" finds "coeur") and punctuation is a space."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
+    kept = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _NON_WORD.sub(" ", kept).strip()
+
+
 @dataclass(frozen=True)
 class Country:
     code: str

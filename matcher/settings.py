@@ -11,6 +11,8 @@ SOLIRIS_THREADS      BLAS / encoder threads                      ``2``
 SOLIRIS_MAX_TOP      largest ``top`` a request may ask for       ``100``
 SOLIRIS_MAX_UPLOAD   largest import upload, bytes                ``10485760`` (10 MiB)
 SOLIRIS_REPORT_DIR   where ``soliris report`` writes by default  ``reports/latest``
+SOLIRIS_WORKERS      engine requests the service runs at once    one per ``SOLIRIS_THREADS``
+                                                                 cores
 ===================  ==========================================  ==============================
 """
 
@@ -34,10 +36,15 @@ def _default_db() -> Path:
     return Path(base) / "soliris" / "soliris.db"
 
 
-def _int_env(name: str, default: int, minimum: int = 1) -> int:
+def _int_env(name: str, default: int) -> int:
+    value = _optional_int_env(name)
+    return default if value is None else value
+
+
+def _optional_int_env(name: str, minimum: int = 1) -> int | None:
     raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
+    if raw is None or not raw.strip():
+        return None
     try:
         value = int(raw)
     except ValueError as exc:
@@ -58,6 +65,8 @@ class Settings:
     max_text_chars: int = MAX_TEXT_CHARS
     max_upload_bytes: int = 10 * 1024 * 1024
     report_dir: Path = Path("reports/latest")
+    # The service's concurrent engine requests; None: one per ``threads`` cores.
+    workers: int | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -69,6 +78,7 @@ class Settings:
             max_top=_int_env("SOLIRIS_MAX_TOP", 100),
             max_upload_bytes=_int_env("SOLIRIS_MAX_UPLOAD", 10 * 1024 * 1024),
             report_dir=Path(os.environ.get("SOLIRIS_REPORT_DIR") or "reports/latest"),
+            workers=_optional_int_env("SOLIRIS_WORKERS"),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +52,20 @@ CREATE TABLE IF NOT EXISTS api_keys (
     revoked_at TEXT
 );
 """
+
+
+# The columns of each table of _SCHEMA: a file whose tables differ is not a registry.
+_TABLES = {"meta": ("key", "value"),
+           "actors": ("id", "data", "content_hash", "created_at", "updated_at"),
+           "embeddings": ("model", "text_hash", "vector"), "features": ("key", "data"),
+           "api_keys": ("name", "key_hash", "created_at", "revoked_at")}
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -123,12 +138,20 @@ class Store:
 
     def __init__(self, path: Path | str, *, create: bool = True):
         self.path = Path(path)
+        if self.path.is_dir():
+            raise ConfigError(f"the registry path {self.path} is a folder: give the database "
+                              f"file, such as {self.path / 'soliris.db'}")
         if not create and not self.path.exists():
             raise MissingRegistryError(
                 f"there is no registry database at {self.path}: create it with `soliris "
                 f"import FILE`, or point --db (or SOLIRIS_DB) at an existing one")
+        # SQLite writes its -wal and -shm files beside the database, even to read it: in a
+        # folder that cannot be written (a read-only mount) the file is opened as immutable.
+        self._immutable = self.path.exists() and not os.access(self.path.parent, os.W_OK) \
+            and not _has_content(self.path.with_name(self.path.name + "-wal"))
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._refuse_foreign()
             with self._connect() as db:
                 db.executescript(_SCHEMA)
                 row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -136,21 +159,53 @@ class Store:
                     db.execute("INSERT INTO meta VALUES ('schema_version', ?)",
                                (str(SCHEMA_VERSION),))
                     db.execute("INSERT INTO meta VALUES ('revision', '0')")
+                elif not str(row[0]).isdigit():
+                    raise ConfigError(f"cannot open the registry database {self.path}: its "
+                                      f"schema version {str(row[0])[:20]!r} is not a number "
+                                      f"(the file is damaged or was not written by soliris)")
                 elif int(row[0]) > SCHEMA_VERSION:
                     raise ConfigError(f"database {self.path} has schema version {row[0]}, newer "
                                       f"than this program's {SCHEMA_VERSION}; upgrade soliris")
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(f"cannot open the registry database {self.path}: {exc}") from exc
 
+    def _refuse_foreign(self) -> None:
+        """Refuse, untouched, an SQLite file of another application: creating the registry's
+        tables in it (and switching it to WAL) would change a file that is not ours."""
+        if not _has_content(self.path):
+            return
+        with closing(self._open()) as db:
+            tables = {name: tuple(column for (column,) in db.execute(
+                          "SELECT name FROM pragma_table_info(?)", (name,)))
+                      for (name,) in db.execute("SELECT name FROM sqlite_master WHERE "
+                                                "type='table' AND name NOT LIKE 'sqlite_%'")}
+            # A registry of any version says so (a newer one is reported as such, after).
+            if tables.get("meta") == _TABLES["meta"] and db.execute(
+                    "SELECT 1 FROM meta WHERE key='schema_version'").fetchone():
+                return
+        # A registry whose creation was cut short holds some of its tables: completed.
+        if any(_TABLES.get(name) != columns for name, columns in tables.items()):
+            listed = ", ".join(sorted(tables)[:8]) + (", ..." if len(tables) > 8 else "")
+            raise ConfigError(f"{self.path} is an SQLite database of another application (its "
+                              f"tables: {listed}), not a Soliris registry; nothing was changed: "
+                              f"give --db (or SOLIRIS_DB) a new file or a Soliris registry")
+
+    def _open(self) -> sqlite3.Connection:
+        if self._immutable:
+            return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True,
+                                   isolation_level=None)
+        return sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
+            db = self._open()
         except sqlite3.Error as exc:
             raise unavailable(self.path, exc) from exc
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
+            if not self._immutable:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=NORMAL")
             yield db
         except sqlite3.OperationalError as exc:
             # A read-only file or another process's lock is the user's to fix, not a bug.

@@ -22,7 +22,6 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from matcher.engine import Matcher
-from matcher.errors import ConfigError
 from matcher.keys import KeyInfo, lookup_key
 from matcher.settings import Settings
 from service.errors import ApiError
@@ -30,24 +29,17 @@ from service.errors import ApiError
 T = TypeVar("T")
 
 
-def default_workers(blas_threads: int = 1) -> int:
+def default_workers(settings: Settings) -> int:
     """How many engine reads (matching, suggestions, listing) run at once.
 
-    ``SOLIRIS_WORKERS`` sets it (a service-only setting); the default is one per
-    ``blas_threads`` cores (``SOLIRIS_THREADS``, 1 in the service by default): each query
-    encoding already keeps that many cores busy, and more concurrent encodings only make the
-    threads fight for the cores.
+    ``SOLIRIS_WORKERS`` (``settings.workers``) sets it; the default is one per
+    ``SOLIRIS_THREADS`` cores (1 in the service by default): each query encoding already keeps
+    that many cores busy, and more concurrent encodings only make the threads fight for the
+    cores.
     """
-    raw = os.environ.get("SOLIRIS_WORKERS", "").strip()
-    if not raw:
-        return max(1, (os.cpu_count() or 1) // max(1, blas_threads))
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"SOLIRIS_WORKERS={raw!r} must be a whole number of at least 1")
-    return value
+    if settings.workers:
+        return settings.workers
+    return max(1, (os.cpu_count() or 1) // max(1, settings.threads))
 
 
 class Engine:
@@ -61,7 +53,7 @@ class Engine:
 
     def __init__(self, matcher: Matcher, workers: int | None = None):
         self.matcher = matcher
-        self.workers = workers or default_workers(matcher.settings.threads)
+        self.workers = workers or default_workers(matcher.settings)
         self._loop: object = None
         self._readers = self._writers = None
 

@@ -255,6 +255,9 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such address: {clip(request.url.path)}"
+    elif exc.status_code == 405 and headers and headers.get("Allow"):
+        message = (f"{request.method} is not allowed on {clip(request.url.path)} (allowed: "
+                   f"{headers['Allow']})")
     return error_response(exc.status_code, code, message, headers=headers)
 
 

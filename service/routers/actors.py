@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    File,
+    Form,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 
 from matcher.engine import Matcher
-from matcher.errors import Issue, TooLargeError, ValidationError
+from matcher.errors import Issue, NotFoundError, TooLargeError, ValidationError
 from matcher.formats import FORMATS, detect_format, dump_profiles
 from service.deps import CoordinatorDep, EngineDep, OptionalCoordinatorDep
 from service.errors import clip
@@ -135,7 +145,13 @@ async def import_actors(
 async def get_actor(actor_id: str, engine: EngineDep, coordinator: OptionalCoordinatorDep
                     ) -> ActorOut:
     """One profile by id; ``contact_email`` is included for coordinators only."""
-    stored = await engine.run(engine.matcher.get, actor_id)
+    try:
+        stored = await engine.run(engine.matcher.get, actor_id)
+    except NotFoundError:
+        if actor_id == "import":  # the upload's address, read with the wrong method
+            raise HTTPException(status.HTTP_405_METHOD_NOT_ALLOWED,
+                                headers={"Allow": "POST"}) from None
+        raise
     return actor_out(stored, private=coordinator is not None)
 
 

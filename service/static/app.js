@@ -22,6 +22,8 @@
       actor_search_label: "Rechercher dans le registre",
       actor_label: "Acteur",
       actor_none: "Aucun acteur trouvé",
+      actor_more: "… et {n} autres : tapez pour chercher",
+      registry_empty: "Le registre est vide : aucun acteur n’y est encore inscrit.",
       kind_label: "Type d'acteur",
       kind_all: "Tous les types",
       country_label: "Pays partenaire",
@@ -82,6 +84,8 @@
       actor_search_label: "Zoeken in het register",
       actor_label: "Actor",
       actor_none: "Geen actor gevonden",
+      actor_more: "… en nog {n}: typ om te zoeken",
+      registry_empty: "Het register is leeg: er is nog geen enkele actor ingeschreven.",
       kind_label: "Soort actor",
       kind_all: "Alle soorten",
       country_label: "Partnerland",
@@ -142,6 +146,8 @@
       actor_search_label: "Search the registry",
       actor_label: "Actor",
       actor_none: "No actor found",
+      actor_more: "… and {n} more: type to search",
+      registry_empty: "The registry is empty: no actor is registered yet.",
       kind_label: "Kind of actor",
       kind_all: "All kinds",
       country_label: "Partner country",
@@ -222,6 +228,12 @@
       }
     } catch (e) { /* an unknown code: show it as it is */ }
     return code;
+  }
+
+  // A name in plain text (an option, the title) between "first strong isolate" and "pop
+  // directional isolate": an Arabic name, or a stray override in it, cannot reorder what follows.
+  function isolate(text) {
+    return "\u2068" + text + "\u2069";
   }
 
   function el(tag, attrs, text) {
@@ -316,6 +328,7 @@
 
   var actorTimer = null;
   var actorRequest = 0;
+  var actorListFailed = false;
 
   function loadActors(q) {
     var ticket = ++actorRequest;
@@ -330,13 +343,25 @@
       }
       page.items.forEach(function (actor) {
         select.appendChild(el("option", { value: actor.id },
-                              actor.name + " (" + kindLabel(actor.kind) + ")"));
+                              isolate(actor.name) + " (" + kindLabel(actor.kind) + ")"));
         (actor.countries || []).forEach(function (code) { state.countries[code] = true; });
       });
+      if (page.total > page.items.length) {
+        // Only the first page is listed: say that the search box reaches the others.
+        select.appendChild(el("option", { value: "", disabled: "disabled" },
+                              t("actor_more", { n: page.total - page.items.length })));
+      }
       if (previous) { select.value = previous; }
       if (!select.value && select.options.length) { select.selectedIndex = 0; }
       fillCountryList();
-    }).catch(function (problem) { setStatus(errorText(problem), true); });
+      if (actorListFailed) {  // the error of an earlier search no longer holds
+        actorListFailed = false;
+        setStatus("");
+      }
+    }).catch(function (problem) {
+      actorListFailed = true;
+      setStatus(errorText(problem), true);
+    });
   }
 
   function fillCountryList() {
@@ -409,6 +434,13 @@
     });
   }
 
+  // An empty answer from an empty registry is not the filters' doing: say which it is.
+  function explainNoResult() {
+    return api("GET", "/api/health").then(function (health) {
+      if (health && health.actors === 0) { setStatus(t("registry_empty")); }
+    }).catch(function () { /* the answer already shown stands */ });
+  }
+
   function runSearch(search, moveFocus) {
     state.lastSearch = search;
     var button = $("submit");
@@ -420,6 +452,7 @@
       renderCards($("results"), data.results);
       $("results-section").hidden = false;
       setStatus(data.count ? t("found", { n: data.count }) : t("none"));
+      if (!data.count) { explainNoResult(); }
       if (moveFocus) { $("results-title").focus(); }
     }).catch(function (problem) {
       markInvalid(problem.field);
@@ -437,8 +470,8 @@
       var item = el("li", { "class": "card result-card", "data-id": result.id });
       var head = el("div", { "class": "card-head" });
       var title = el("h3", { "class": "card-title" });
-      var link = el("a", { href: "/actors/" + encodeURIComponent(result.id), "data-nav": "" },
-                    result.name);
+      var link = el("a", { href: "/actors/" + encodeURIComponent(result.id), "data-nav": "",
+                           dir: "auto" }, result.name);
       title.appendChild(link);
       head.appendChild(el("span", { "class": "rank", "aria-hidden": "true" }, String(index + 1)));
       head.appendChild(title);
@@ -500,7 +533,7 @@
     api("GET", "/api/actors/" + encodeURIComponent(id)).then(function (actor) {
       if (state.actorId !== id) { return; }
       renderActor(actor);
-      document.title = actor.name + " · Soliris Match";
+      document.title = isolate(actor.name) + " · Soliris Match";
       if (moveFocus) { $("actor-name").focus(); }
       setStatus(t("searching"), false, "actor-status");
       return api("GET", "/api/actors/" + encodeURIComponent(id) + "/suggestions?top=5&lang=" +

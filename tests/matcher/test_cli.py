@@ -292,3 +292,15 @@ def test_match_exclude_names_an_unknown_id(run, profiles_file):
 def test_lang_is_read_whatever_its_case(run, profiles_file):
     run("import", str(profiles_file))
     assert run("match", "eau", "--lang", "FR") == run("match", "eau", "--lang", "fr")
+
+
+def test_serve_says_when_it_cannot_listen_before_serving(run, profiles_file):
+    import socket
+
+    run("import", str(profiles_file))
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        code, out, err = run("serve", "--host", "127.0.0.1", "--port", str(port))
+    assert code == 1 and "cannot listen on 127.0.0.1:" in err and "serving" not in err
+    code, _, err = run("serve", "--host", "no-such-host.invalid", "--port", "8000")
+    assert code == 1 and "cannot listen on no-such-host.invalid:8000" in err

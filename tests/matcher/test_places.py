@@ -1,8 +1,17 @@
-from matcher.places import fold, gazetteer
+from matcher.places import fold, fold_any_script, gazetteer
 
 
 def test_fold_strips_accents_case_and_punctuation():
     assert fold("  Côte d'Ivoire!! ") == "cote d ivoire"
+
+
+def test_fold_any_script_keeps_letters_of_every_script():
+    assert fold_any_script("  Côte d'Ivoire!! ") == fold("  Côte d'Ivoire!! ")
+    # Hamza on alef is a combining mark, like an accent: أمل and امل are one word to search.
+    assert fold_any_script("جمعية الأمل، للتنمية") == "جمعية الامل للتنمية"
+    assert fold_any_script("Кинешма") == "кинешма"
+    assert fold_any_script("Le Cœur de Liège") == "le coeur de liege"
+    assert fold_any_script("!!\u0000?") == ""
 
 
 def test_country_codes_from_names_in_three_languages():

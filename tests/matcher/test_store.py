@@ -133,3 +133,61 @@ def test_a_read_only_registry_skips_its_caches_but_refuses_profile_writes(tmp_pa
     assert store.cached_vectors("m", ["h"]) == {}
     with pytest.raises(ReadOnlyRegistryError, match="read-only"):
         store.upsert([profile(2)])
+
+
+def _foreign_db(path: Path, table: str = "users(id, name)") -> bytes:
+    db = sqlite3.connect(path)
+    db.execute(f"CREATE TABLE {table}")
+    db.execute("INSERT INTO users VALUES (1, 'x')" if table.startswith("users") else "SELECT 1")
+    db.commit()
+    db.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("table", ["users(id, name)", "actors(id, name)"])
+def test_a_database_of_another_application_is_refused_untouched(tmp_path, table):
+    path = tmp_path / "app.db"
+    before = _foreign_db(path, table)
+    with pytest.raises(ConfigError, match="SQLite database of another application.*not a "
+                                          "Soliris registry; nothing was changed"):
+        Store(path)
+    assert path.read_bytes() == before  # no table added, journal mode unchanged
+    assert not path.with_name("app.db-wal").exists()
+
+
+def test_a_registry_whose_creation_was_cut_short_is_completed(tmp_path):
+    path = tmp_path / "s.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.commit()
+    db.close()
+    Store(path).upsert([profile(1)])
+    assert Store(path).count() == 1
+
+
+def test_a_schema_version_that_is_not_a_number_is_a_clear_error(tmp_path):
+    path = tmp_path / "s.db"
+    Store(path)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value='abc' WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(ConfigError, match="schema version 'abc' is not a number"):
+        Store(path)
+
+
+def test_a_folder_as_the_registry_path_is_named(tmp_path):
+    with pytest.raises(ConfigError, match="is a folder: give the database file"):
+        Store(tmp_path)
+
+
+def test_a_registry_in_a_read_only_folder_is_read_as_immutable(tmp_path, monkeypatch):
+    path = tmp_path / "s.db"
+    Store(path).upsert([profile(1)])
+    monkeypatch.setattr("matcher.store.os.access", lambda p, mode: False)
+    store = Store(path, create=False)
+    assert [a.profile.id for a in store.all()] == ["a-1"]
+    assert not path.with_name("s.db-wal").exists()  # nothing written beside it
+    with pytest.raises(ReadOnlyRegistryError, match="read-only"):
+        store.upsert([profile(2)])
+    store.cache_vectors("m", [("h", np.ones(4, dtype=np.float32))])  # skipped, no error

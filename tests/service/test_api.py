@@ -618,12 +618,42 @@ def test_reports_other_names_are_422(client, coordinator):
     assert response.json()["error"]["code"] in ("not_found", "invalid")
 
 
+# -- query strings -------------------------------------------------------------------------
+@pytest.mark.parametrize("path, params, field, hint", [
+    ("/api/actors/commune-uccle/suggestions", {"kind": "ngo"}, "kind", "did you mean 'kinds'?"),
+    ("/api/actors/commune-uccle/suggestions", {"country": "MA"}, "country",
+     "did you mean 'countries'?"),
+    ("/api/actors", {"kinds": "ngo"}, "kinds", "did you mean 'kind'?"),
+    ("/api/actors", {"bogus": "1"}, "bogus", "allowed: kind, country, q, limit, offset"),
+    ("/api/health", {"x": "1"}, "x", "allowed: none"),
+])
+def test_an_unknown_query_parameter_is_422_not_ignored(client, path, params, field, hint):
+    error = assert_error(client.get(path, params=params), 422, "invalid", field)
+    assert "is not a query parameter of this route" in error["message"] and hint in error["message"]
+
+
+def test_a_single_valued_query_parameter_given_twice_is_422(client):
+    error = assert_error(client.get("/api/actors?kind=ngo&kind=commune"), 422, "invalid", "kind")
+    assert "more than once" in error["message"]
+    # List parameters are repeated by design.
+    response = client.get("/api/actors/commune-uccle/suggestions?kinds=ngo&kinds=diaspora")
+    assert response.status_code == 200
+    assert {r["kind"] for r in response.json()["results"]} <= {"ngo", "diaspora"}
+
+
 # -- the rest of the surface ---------------------------------------------------------------
 def test_unknown_address_and_method_use_the_error_shape(client):
     assert_error(client.get("/api/nothing-here"), 404, "not_found")
     response = client.delete("/api/health")
-    assert_error(response, 405, "method_not_allowed")
+    error = assert_error(response, 405, "method_not_allowed")
     assert "GET" in response.headers["allow"]
+    assert error["message"] == "DELETE is not allowed on /api/health (allowed: GET)"
+
+
+def test_reading_the_import_address_is_405_not_an_unknown_actor(client):
+    response = client.get("/api/actors/import")
+    error = assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == "POST" and "allowed: POST" in error["message"]
 
 
 @pytest.mark.parametrize("path", ["/api/health", "/", "/api/actors/commune-uccle"])

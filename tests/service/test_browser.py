@@ -156,8 +156,11 @@ def test_registered_actor_mode_and_errors(page, base_url, tmp_path):
     page.fill("#country", "")
     page.check("#mode-actor")
     page.locator("#actor option[value=gemeente-molenbeek]").wait_for(state="attached")
-    page.fill("#actor-search", "molenbeek")
+    page.fill("#actor-search", "---")  # no letters: an error...
+    expect(page.locator("#status")).to_contain_text("no letters or digits")
+    page.fill("#actor-search", "molenbeek")  # ...that the next good search clears
     expect(page.locator("#actor option")).to_have_count(1)
+    expect(page.locator("#status")).to_have_text("")
     page.select_option("#actor", "gemeente-molenbeek")
     page.click("#submit")
     page.locator("#results .result-card").first.wait_for()
@@ -167,3 +170,20 @@ def test_registered_actor_mode_and_errors(page, base_url, tmp_path):
     shot(page, tmp_path, "4-actor-mode")
     assert not [p for p in page.problems if "Atlantis" not in p and "422" not in p], \
         page.problems
+
+
+def test_an_empty_registry_is_said_to_be_empty(browser, tmp_path, encoder):
+    from matcher.engine import Matcher
+    from matcher.settings import Settings
+
+    matcher = Matcher(Settings(db_path=tmp_path / "empty.db"), encoder=encoder)
+    with serve_in_thread(create_app(matcher=matcher)) as url:
+        context = browser.new_context(locale="en-GB")
+        page = context.new_page()
+        page.goto(url + "/")
+        page.select_option("#lang", "en")
+        page.fill("#text", "Drinking water in Kinshasa")
+        page.click("#submit")
+        expect(page.locator("#status")).to_have_text(
+            "The registry is empty: no actor is registered yet.")
+        context.close()

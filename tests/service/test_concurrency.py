@@ -97,17 +97,18 @@ def test_encoding_does_not_block_the_event_loop(service_matcher):
 
 def test_worker_lanes_come_from_the_settings(service_matcher, monkeypatch):
     from matcher.errors import ConfigError
+    from matcher.settings import Settings
     from service.deps import Engine, default_workers
 
-    monkeypatch.delenv("SOLIRIS_WORKERS", raising=False)
-    assert default_workers(2) == max(1, (os.cpu_count() or 1) // 2)
-    assert Engine(service_matcher).workers == default_workers(service_matcher.settings.threads)
+    assert default_workers(Settings(threads=2)) == max(1, (os.cpu_count() or 1) // 2)
+    assert Engine(service_matcher).workers == default_workers(service_matcher.settings)
+    assert default_workers(Settings(threads=2, workers=3)) == 3
     monkeypatch.setenv("SOLIRIS_WORKERS", "3")
-    assert Engine(service_matcher).workers == 3
+    assert Settings.from_env().workers == 3
     for bad in ("0", "many"):
         monkeypatch.setenv("SOLIRIS_WORKERS", bad)
-        with pytest.raises(ConfigError):
-            Engine(service_matcher)
+        with pytest.raises(ConfigError, match="SOLIRIS_WORKERS"):
+            Settings.from_env()
 
 
 def test_engine_lanes_bound_the_work(service_matcher):

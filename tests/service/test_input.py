@@ -237,6 +237,14 @@ def test_list_search_still_ignores_accents_and_punctuation(client):
     assert "expert-etat-civil" in {a["id"] for a in found["items"]}
 
 
+def test_list_search_finds_names_in_any_script(client, coordinator):
+    actor = {"id": "assoc-amal", "name": "جمعية الأمل للتنمية", "kind": "association",
+             "description": "Association de la diaspora marocaine : soutien scolaire à Nador."}
+    assert client.post("/api/actors", json=actor, headers=coordinator).status_code == 201
+    found = client.get("/api/actors", params={"q": "الأمل"}).json()
+    assert [a["id"] for a in found["items"]] == ["assoc-amal"]
+
+
 # -- 8. a text without words ---------------------------------------------------------------
 @pytest.mark.parametrize("text", ["\u0001\u0002", "!!!???", "-- ... --", "\u200b\u2028"])
 def test_match_text_without_words_is_422(client, text):

@@ -69,7 +69,7 @@ def test_duplicate_name_is_a_conflict(store):
     assert len(keys.list_keys(store)) == 1
 
 
-@pytest.mark.parametrize("name", ["", "a b", "x" * 65, "é", "a/b", None, 3])
+@pytest.mark.parametrize("name", ["", "a b", "x" * 65, "é", "a/b", None, 3, "-dash", ".dot"])
 def test_bad_names(store, name):
     with pytest.raises(ValidationError) as caught:
         keys.create_key(store, name)  # type: ignore[arg-type]
@@ -96,4 +96,12 @@ def test_cli_keys_commands(tmp_path, capsys):
     assert "revoked" in capsys.readouterr().out
     assert keys.authenticate(Store(tmp_path / "cli.db"), secret) is None
     assert cli.main(["--db", db, "keys", "revoke", "nobody"]) == 1
-    assert "unknown key" in capsys.readouterr().err
+    assert "unknown key name 'nobody'" in capsys.readouterr().err
+    assert cli.main(["--db", db, "keys", "revoke", "coordinator-1"]) == 0
+    assert "was already revoked on " in capsys.readouterr().err
+
+
+def test_cli_keys_list_says_when_there_is_none(tmp_path, capsys):
+    assert cli.main(["--db", str(tmp_path / "k.db"), "keys", "list"]) == 0
+    out, err = capsys.readouterr()
+    assert out == "" and "no keys yet" in err and "soliris keys create NAME" in err
