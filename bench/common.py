@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from matcher.evaluation import IatiActivity, load_iati_activities
+from matcher.evaluation import IatiActivity, load_eutf_activities, load_iati_activities
 from matcher.profile import ActorProfile, has_words, validate_record
 from matcher.progress import ProgressBar
 from matcher.settings import MAX_TEXT_CHARS
@@ -140,6 +140,10 @@ def iati_csv() -> Path:
     return shared_dir() / "data" / "iati-activities-sample-ips" / "iati_activities_sample_5000.csv"
 
 
+def eutf_dir() -> Path:
+    return shared_dir() / "data" / "eutf-africa-akvo"
+
+
 def sts_dir() -> Path:
     return shared_dir() / "data" / "stsb-multi-mt"
 
@@ -150,6 +154,13 @@ def results_dir() -> Path:
 
 
 # -- IATI texts -------------------------------------------------------------------------------
+
+
+def eutf_activities() -> list[IatiActivity]:
+    """The EU Trust Fund for Africa's activities (Akvo RSR export by DW: title, summary,
+    implementing organisations), organisation names with commas kept whole."""
+    return load_eutf_activities(eutf_dir() / "EUTF_projects_akvo.csv",
+                                eutf_dir() / "EUTF_akvo_orgs.csv")
 
 
 @lru_cache(maxsize=2)

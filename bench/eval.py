@@ -7,7 +7,8 @@
     registries with cases of their own: ``bench.common.HELD_OUT_SETS``), the agreement of two
     graders on the sets graded twice (``data/eval/second-grader/``) and the parallel cases
     asked in three languages (``data/eval/parallel/``);
-(b) the IATI held-out task: recall@10 of the true implementing organisation;
+(b) the IATI held-out task: recall@10 of the true implementing organisation; the same on the
+    EU Trust Fund for Africa's activities, in French and English (b2);
 (c) STS-B Spearman ×100 of each encoder in en, fr, nl and across languages.
 
 Markdown tables go to stdout (paste them into the README), progress to stderr. Registries and
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from bench.common import (
     SAMPLE,
     SECOND_GRADINGS,
     Progress,
+    eutf_activities,
     iati_activities,
     iati_csv,
     log,
@@ -45,6 +48,8 @@ from matcher.errors import SolirisError
 from matcher.evaluation import (
     DEFAULT_STS_PAIRS,
     CaseRun,
+    HeldOutTask,
+    IatiActivity,
     TfidfBaseline,
     build_heldout_task,
     compare_encoders,
@@ -61,6 +66,7 @@ from matcher.evaluation import (
     sync_registry,
 )
 from matcher.formats import parse_profiles
+from matcher.language import guess_language
 from matcher.settings import DEFAULT_MODEL, Settings
 from matcher.store import Store
 
@@ -81,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"the project's model, compared with TF-IDF (default: "
                              f"{DEFAULT_MODEL})")
     parser.add_argument("--skip-sts", action="store_true", help="leave out the STS benchmark")
-    parser.add_argument("--skip-iati", action="store_true", help="leave out the IATI task")
+    parser.add_argument("--skip-iati", action="store_true",
+                        help="leave out the IATI and EUTF held-out organisation tasks")
     parser.add_argument("--skip-cases", action="store_true", help="leave out labelled cases")
     parser.add_argument("--skip-held-out", action="store_true",
                         help="leave out the case sets written blind to the engine")
@@ -116,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                  lambda: two_graders(args, encoders)),
                 ("parallel", "parallel cases", args.skip_held_out,
                  lambda: parallel_cases(args, encoders)),
-                ("iati", "IATI task", args.skip_iati, lambda: iati_task(args, encoders))]
+                ("iati", "IATI task", args.skip_iati, lambda: iati_task(args, encoders)),
+                ("eutf", "EUTF task", args.skip_iati, lambda: eutf_task(args, encoders))]
     for key, label, skip, run in sections:
         if skip:
             continue
@@ -380,41 +388,93 @@ def parallel_cases(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[s
     return out
 
 
-# -- (b) IATI held-out task ---------------------------------------------------------------------
+# -- (b) held-out organisation tasks: IATI, then EUTF ------------------------------------------
 
 
 def iati_task(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
-    log("IATI: loading activities")
     activities = iati_activities(iati_csv())
-    task = build_heldout_task(activities, args.iati_queries, args.seed)
+    return heldout_section(
+        args, encoders, "IATI", activities, args.iati_queries,
+        f"## (b) IATI held-out organisation — recall@{args.iati_k}\n\n"
+        f"{len(activities)} real IATI activities → {{profiles}} implementing organisations "
+        f"(placeholders such as \"Information Redacted\" dropped), each profile built from its "
+        f"activities' texts. For {{queries}} organisations with ≥ 2 activities (seed "
+        f"{args.seed}), one activity is held out of every profile and its text is the query; "
+        f"success = the true implementing organisation in the top {args.iati_k}.\n")
+
+
+def eutf_task(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    activities = eutf_activities()
+    return heldout_section(
+        args, encoders, "EUTF", activities, args.iati_queries,
+        f"## (b2) EU Trust Fund for Africa held-out organisation — recall@{args.iati_k}\n\n"
+        f"The same task on another real source, in two languages: {len(activities)} activities "
+        f"of the EU Emergency Trust Fund for Africa (Akvo RSR export, about a third written in "
+        f"French) → {{profiles}} implementing organisations (GIZ, Enabel, IOM, NGOs...). "
+        f"{{queries}} organisations with ≥ 2 activities each have one held out (seed "
+        f"{args.seed}). Rows by the query's language, and *cross-lingual*: the query is not in "
+        f"the language of most of the organisation's remaining texts.\n", by_language=True)
+
+
+def heldout_section(args: argparse.Namespace, encoders: dict[str, Any], label: str,
+                    activities: Sequence[IatiActivity], n_queries: int, intro: str, *,
+                    by_language: bool = False) -> dict[str, Any]:
+    """Build the held-out task from ``activities``, rank it with the project and TF-IDF, and
+    print its table under ``intro`` (``{profiles}`` and ``{queries}`` are filled in)."""
+    task = build_heldout_task(activities, n_queries, args.seed)
     k = args.iati_k
-    log(f"IATI: {len(task.profiles)} organisation profiles, {len(task.queries)} held-out "
+    log(f"{label}: {len(task.profiles)} organisation profiles, {len(task.queries)} held-out "
         f"queries")
     model = args.default_model
     if model not in encoders:
         encoders[model] = load_encoder(model, args.threads)
-    matcher = Matcher(Settings(db_path=results_dir() / "eval-iati.db", model=model,
+    matcher = Matcher(Settings(db_path=results_dir() / f"eval-{label.lower()}.db", model=model,
                                threads=args.threads), encoder=encoders[model])
-    sync_registry(matcher, task.profiles, Progress("IATI: embedding organisation profiles"))
+    sync_registry(matcher, task.profiles, Progress(f"{label}: embedding organisation profiles"))
     project = run_heldout(matcher, task, k, system=f"project ({model})",
-                          progress=Progress("IATI: project queries"))
-    log("IATI: TF-IDF")
+                          progress=Progress(f"{label}: project queries"))
+    log(f"{label}: TF-IDF")
     baseline = run_heldout(TfidfBaseline(task.profiles), task, k)
 
-    print(f"## (b) IATI held-out organisation — recall@{k}\n")
-    print(f"{len(activities)} real IATI activities → {len(task.profiles)} implementing "
-          f"organisations (placeholders such as \"Information Redacted\" dropped), each profile "
-          f"built from its activities' texts. For {len(task.queries)} organisations with ≥ 2 "
-          f"activities (seed {args.seed}), one activity is held out of every profile and its "
-          f"text is the query; success = the true implementing organisation in the top {k}.\n")
-    rows = [[r.system, str(r.n), r.recall, r.recall_at_1, r.mrr] for r in (project, baseline)]
-    rows.append(["ratio project / TF-IDF", "", _ratio(project.recall, baseline.recall),
-                 _ratio(project.recall_at_1, baseline.recall_at_1),
-                 _ratio(project.mrr, baseline.mrr)])
+    print(intro.format(profiles=len(task.profiles), queries=len(task.queries)))
+    groups = {"all queries": list(range(len(task.queries)))}
+    if by_language:
+        groups.update(heldout_language_groups(task))
+    rows = []
+    figures: dict[str, Any] = {"k": k, "organisations": len(task.profiles),
+                               "eligible": task.eligible_orgs}
+    for group, indices in groups.items():
+        if not indices:
+            continue
+        ours, theirs = project.subset(indices), baseline.subset(indices)
+        prefix = "" if group == "all queries" else f"{group}: "
+        rows += [[f"{prefix}{r.system}", str(r.n), r.recall, r.recall_at_1, r.mrr]
+                 for r in (ours, theirs)]
+        rows.append([f"{prefix}ratio project / TF-IDF", "", _ratio(ours.recall, theirs.recall),
+                     _ratio(ours.recall_at_1, theirs.recall_at_1), _ratio(ours.mrr, theirs.mrr)])
+        key = "overall" if group == "all queries" else group
+        figures[key] = {"project": ours.to_dict(), "tfidf": theirs.to_dict()}
     print(markdown_table(["system", "queries", f"recall@{k}", "recall@1", f"MRR@{k}"], rows))
     print()
-    return {"k": k, "organisations": len(task.profiles), "eligible": task.eligible_orgs,
-            "project": project.to_dict(), "tfidf": baseline.to_dict()}
+    figures.update(project=project.to_dict(), tfidf=baseline.to_dict())
+    return figures
+
+
+def heldout_language_groups(task: HeldOutTask) -> dict[str, list[int]]:
+    """Query positions by the query's language (French, English), and those whose language
+    is not that of most of the true organisation's remaining texts."""
+    profiles = {p.id: p for p in task.profiles}
+    groups: dict[str, list[int]] = {"French queries": [], "English queries": [],
+                                    "cross-lingual": []}
+    for index, query in enumerate(task.queries):
+        lang = guess_language(query.text)
+        if lang in ("fr", "en"):
+            groups["French queries" if lang == "fr" else "English queries"].append(index)
+        texts = profiles[query.org_id].description.split("\n")
+        langs = Counter(guess_language(text) for text in texts)
+        if lang and langs.most_common(1)[0][0] not in (lang, None):
+            groups["cross-lingual"].append(index)
+    return groups
 
 
 # -- (c) STS -----------------------------------------------------------------------------------

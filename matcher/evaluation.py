@@ -16,6 +16,8 @@ user gets. A *ranker* is anything with those two methods returning objects that 
 - :class:`TfidfBaseline`: scikit-learn TF-IDF cosine over the profile texts, same filters;
 - :func:`load_iati_activities`, :func:`build_heldout_task`, :func:`run_heldout`: rank the
   implementing organisations of real IATI activities from one of their held-out activities;
+  :func:`load_eutf_activities` reads the EU Trust Fund for Africa's activities (French and
+  English) for the same task;
 - :func:`load_sts`, :func:`sts_spearman`: encoder quality on STS-B in en/fr/nl and across them;
 - :func:`compare_encoders`: the labelled cases with each encoder (how the default is chosen).
 """
@@ -641,12 +643,7 @@ def _clean(text: str) -> str:
 def load_iati_activities(path: Path | str) -> list[IatiActivity]:
     """Activities of an old IATI Datastore CSV export (columns ``title``, ``description`` and
     ``participating.org..Implementing.``; several organisations are ``;``-separated)."""
-    path = Path(path)
-    try:
-        text = decode_mixed(path.read_bytes())
-    except OSError as exc:
-        raise InputFormatError([Issue(f"cannot read {path}: {exc.strerror or exc}")]) from exc
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(_read_text(path)))
     missing = {"title", "description", IATI_ORG_COLUMN} - set(reader.fieldnames or [])
     if missing:
         raise InputFormatError([Issue(f"{path}: missing column(s) {', '.join(sorted(missing))}",
@@ -661,6 +658,52 @@ def load_iati_activities(path: Path | str) -> list[IatiActivity]:
         activities.append(IatiActivity(_clean(row["title"] or ""),
                                        _clean(row["description"] or ""), tuple(orgs)))
     return activities
+
+
+EUTF_COLUMNS = ("title", "summary", "partner_implementing")
+
+
+def split_org_names(joined: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """The organisations of a comma-joined list, keeping together the pieces of a ``known``
+    name that holds commas ("DAI Global, LLC (DAI)"): the longest known name wins."""
+    pieces = joined.split(",")
+    names: list[str] = []
+    start = 0
+    while start < len(pieces):
+        end = next((stop for stop in range(len(pieces), start + 1, -1)
+                    if ",".join(pieces[start:stop]).strip() in known), start + 1)
+        name = _clean(",".join(pieces[start:end]))
+        if name and name.casefold() not in IATI_PLACEHOLDER_ORGS and name not in names:
+            names.append(name)
+        start = end
+    return names
+
+
+def load_eutf_activities(path: Path | str, orgs_path: Path | str | None = None
+                         ) -> list[IatiActivity]:
+    """Activities of the EU Emergency Trust Fund for Africa as exported from Akvo RSR by DW
+    (``EUTF_projects_akvo.csv``: ``title``, ``summary``, ``partner_implementing``, the
+    organisations comma-joined). ``orgs_path`` (``EUTF_akvo_orgs.csv``, column ``name``) lists
+    the organisation names, so that a name holding a comma is kept whole."""
+    known: frozenset[str] = frozenset()
+    if orgs_path is not None:
+        known = frozenset(row.get("name", "").strip()
+                          for row in csv.DictReader(io.StringIO(_read_text(orgs_path))))
+    reader = csv.DictReader(io.StringIO(_read_text(path)))
+    missing = set(EUTF_COLUMNS) - set(reader.fieldnames or [])
+    if missing:
+        raise InputFormatError([Issue(f"{path}: missing column(s) {', '.join(sorted(missing))}",
+                                      line=1)])
+    return [IatiActivity(_clean(row["title"] or ""), _clean(row["summary"] or ""),
+                         tuple(split_org_names(row["partner_implementing"] or "", known)))
+            for row in reader]
+
+
+def _read_text(path: Path | str) -> str:
+    try:
+        return decode_mixed(Path(path).read_bytes())
+    except OSError as exc:
+        raise InputFormatError([Issue(f"cannot read {path}: {exc.strerror or exc}")]) from exc
 
 
 @dataclass(frozen=True)
@@ -741,28 +784,34 @@ class HeldOutRun:
     recall: float
     recall_at_1: float
     mrr: float
+    #: Per query, in task order: the rank of the true organisation, 0 when not in the top k.
+    ranks: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
+        return {key: value for key, value in vars(self).items() if key != "ranks"}
+
+    def subset(self, indices: Sequence[int], system: str | None = None) -> HeldOutRun:
+        """The same run scored on the queries at ``indices`` only (e.g. those in French)."""
+        ranks = [self.ranks[i] for i in indices]
+        n = len(ranks)
+        return HeldOutRun(system or self.system, self.k, n,
+                          sum(r > 0 for r in ranks) / max(n, 1),
+                          sum(r == 1 for r in ranks) / max(n, 1),
+                          sum(1 / r for r in ranks if r) / max(n, 1), tuple(ranks))
 
 
 def run_heldout(ranker: Any, task: HeldOutTask, k: int = 10, *, system: str | None = None,
                 progress: Progress | None = None) -> HeldOutRun:
     """Recall@k (and recall@1, MRR@k) of the true implementing organisation when ranking every
     organisation for each held-out activity with ``ranker.match``."""
-    found = first = reciprocal = 0.0
+    ranks = []
     for done, query in enumerate(task.queries, start=1):
         ids = result_ids(ranker.match(query.text, top=k))[:k]
-        if query.org_id in ids:
-            found += 1
-            rank = ids.index(query.org_id) + 1
-            first += rank == 1
-            reciprocal += 1 / rank
+        ranks.append(ids.index(query.org_id) + 1 if query.org_id in ids else 0)
         if progress:
             progress(done, len(task.queries))
-    n = len(task.queries)
-    return HeldOutRun(system or system_name(ranker), k, n, found / max(n, 1),
-                      first / max(n, 1), reciprocal / max(n, 1))
+    run = HeldOutRun(system or system_name(ranker), k, len(ranks), 0.0, 0.0, 0.0, tuple(ranks))
+    return run.subset(range(len(ranks)))
 
 
 # -- STS benchmark ----------------------------------------------------------------------------
@@ -891,7 +940,8 @@ __all__ = [
     "Aggregate", "Case", "CaseResult", "CaseRun", "HeldOutQuery", "HeldOutRun", "HeldOutTask",
     "Hit", "IatiActivity", "StsSet", "TfidfBaseline", "build_heldout_task", "check_cases",
     "compare_encoders", "dcg_at_k", "decode_mixed", "is_cross_lingual",
-    "load_cases", "load_iati_activities", "load_sts", "ndcg_at_k", "parse_cases",
+    "load_cases", "load_eutf_activities", "load_iati_activities", "load_sts", "ndcg_at_k",
+    "parse_cases", "split_org_names",
     "profile_text", "ratio", "recall_at_k", "registry_profiles", "result_ids", "run_cases",
     "run_heldout", "sts_language_gap", "sts_spearman", "sync_registry",
 ]

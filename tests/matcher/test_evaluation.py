@@ -19,6 +19,7 @@ from matcher.evaluation import (
     Case,
     CaseResult,
     CaseRun,
+    HeldOutRun,
     IatiActivity,
     StsSet,
     TfidfBaseline,
@@ -30,6 +31,7 @@ from matcher.evaluation import (
     grades_as_ranking_scores,
     is_cross_lingual,
     load_cases,
+    load_eutf_activities,
     load_iati_activities,
     load_sts,
     ndcg_at_k,
@@ -39,6 +41,7 @@ from matcher.evaluation import (
     run_cases,
     run_heldout,
     same_language_excess,
+    split_org_names,
     sts_language_gap,
     sts_spearman,
 )
@@ -467,6 +470,49 @@ def test_run_heldout_recall() -> None:
             return [{"id": "nobody"}]
 
     assert run_heldout(Wrong(), task, k=10).recall == 0.0
+
+
+def test_heldout_run_subset_scores_the_chosen_queries() -> None:
+    run = HeldOutRun("x", 10, 4, 0.0, 0.0, 0.0, ranks=(1, 0, 3, 2))
+    whole = run.subset(range(4))
+    assert (whole.n, whole.recall, whole.recall_at_1) == (4, 0.75, 0.25)
+    assert whole.mrr == pytest.approx((1 + 1 / 3 + 1 / 2) / 4)
+    part = run.subset([1, 2], system="y")
+    assert (part.system, part.n, part.recall, part.mrr) == ("y", 2, 0.5, pytest.approx(1 / 6))
+    assert "ranks" not in whole.to_dict()
+
+
+@pytest.mark.parametrize("joined, names", [
+    ("GIZ, Enabel", ["GIZ", "Enabel"]),
+    ("DAI Global, LLC (DAI), UNICEF", ["DAI Global, LLC (DAI)", "UNICEF"]),
+    ("UNICEF,  UNICEF , Not Applicable", ["UNICEF"]),
+    ("", []),
+    ("A, B, C", ["A", "B", "C"]),
+])
+def test_split_org_names_keeps_known_names_with_commas(joined, names) -> None:
+    known = frozenset({"DAI Global, LLC (DAI)", "B, C and D"})
+    assert split_org_names(joined, known) == names
+
+
+def test_load_eutf_activities(tmp_path: Path) -> None:
+    path = tmp_path / "eutf.csv"
+    path.write_text(
+        "iati_id,title,summary,partner_implementing,budget\n"
+        'X1,Appui à la résilience,"Les communautés, au Niger.","DAI Global, LLC (DAI), GIZ",1\n'
+        "X2,Jobs,Youth employment in Senegal.,,2\n", encoding="utf-8")
+    orgs = tmp_path / "orgs.csv"
+    orgs.write_text('name,type\n"DAI Global, LLC (DAI)",70\nGIZ,10\n', encoding="utf-8")
+    first, second = load_eutf_activities(path, orgs)
+    assert first == IatiActivity("Appui à la résilience", "Les communautés, au Niger.",
+                                 ("DAI Global, LLC (DAI)", "GIZ"))
+    assert second.orgs == ()
+    assert load_eutf_activities(path)[0].orgs == ("DAI Global", "LLC (DAI)", "GIZ")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("title,description\nx,y\n")
+    with pytest.raises(InputFormatError, match="missing column.*partner_implementing"):
+        load_eutf_activities(bad)
+    with pytest.raises(InputFormatError, match="cannot read"):
+        load_eutf_activities(tmp_path / "absent.csv")
 
 
 # -- STS ----------------------------------------------------------------------------------------
