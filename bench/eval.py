@@ -8,7 +8,8 @@
     graders on the sets graded twice (``data/eval/second-grader/``) and the parallel cases
     asked in three languages (``data/eval/parallel/``);
 (b) the IATI held-out task: recall@10 of the true implementing organisation; the same on the
-    EU Trust Fund for Africa's activities, in French and English (b2);
+    EU Trust Fund for Africa's activities, in French and English (b2), and their real consortia
+    as `suggest` cases (b3);
 (c) STS-B Spearman ×100 of each encoder in en, fr, nl and across languages.
 
 Markdown tables go to stdout (paste them into the README), progress to stderr. Registries and
@@ -51,6 +52,7 @@ from matcher.evaluation import (
     HeldOutTask,
     IatiActivity,
     TfidfBaseline,
+    build_consortium_task,
     build_heldout_task,
     compare_encoders,
     grader_agreement,
@@ -58,6 +60,7 @@ from matcher.evaluation import (
     load_sts,
     ratio,
     run_cases,
+    run_consortia,
     run_heldout,
     same_language_excess,
     sts_language_gap,
@@ -67,6 +70,7 @@ from matcher.evaluation import (
 )
 from matcher.formats import parse_profiles
 from matcher.language import guess_language
+from matcher.profile import ActorProfile
 from matcher.settings import DEFAULT_MODEL, Settings
 from matcher.store import Store
 
@@ -88,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                              f"{DEFAULT_MODEL})")
     parser.add_argument("--skip-sts", action="store_true", help="leave out the STS benchmark")
     parser.add_argument("--skip-iati", action="store_true",
-                        help="leave out the IATI and EUTF held-out organisation tasks")
+                        help="leave out the IATI and EUTF tasks (b, b2, b3)")
     parser.add_argument("--skip-cases", action="store_true", help="leave out labelled cases")
     parser.add_argument("--skip-held-out", action="store_true",
                         help="leave out the case sets written blind to the engine")
@@ -124,7 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("parallel", "parallel cases", args.skip_held_out,
                  lambda: parallel_cases(args, encoders)),
                 ("iati", "IATI task", args.skip_iati, lambda: iati_task(args, encoders)),
-                ("eutf", "EUTF task", args.skip_iati, lambda: eutf_task(args, encoders))]
+                ("eutf", "EUTF task", args.skip_iati, lambda: eutf_task(args, encoders)),
+                ("eutf_consortia", "EUTF consortia", args.skip_iati,
+                 lambda: eutf_consortia(args, encoders))]
     for key, label, skip, run in sections:
         if skip:
             continue
@@ -425,13 +431,8 @@ def heldout_section(args: argparse.Namespace, encoders: dict[str, Any], label: s
     k = args.iati_k
     log(f"{label}: {len(task.profiles)} organisation profiles, {len(task.queries)} held-out "
         f"queries")
-    model = args.default_model
-    if model not in encoders:
-        encoders[model] = load_encoder(model, args.threads)
-    matcher = Matcher(Settings(db_path=results_dir() / f"eval-{label.lower()}.db", model=model,
-                               threads=args.threads), encoder=encoders[model])
-    sync_registry(matcher, task.profiles, Progress(f"{label}: embedding organisation profiles"))
-    project = run_heldout(matcher, task, k, system=f"project ({model})",
+    matcher = _task_matcher(args, encoders, label, task.profiles)
+    project = run_heldout(matcher, task, k, system=f"project ({args.default_model})",
                           progress=Progress(f"{label}: project queries"))
     log(f"{label}: TF-IDF")
     baseline = run_heldout(TfidfBaseline(task.profiles), task, k)
@@ -458,6 +459,45 @@ def heldout_section(args: argparse.Namespace, encoders: dict[str, Any], label: s
     print()
     figures.update(project=project.to_dict(), tfidf=baseline.to_dict())
     return figures
+
+
+def _task_matcher(args: argparse.Namespace, encoders: dict[str, Any], label: str,
+                  profiles: Sequence[ActorProfile]) -> Matcher:
+    """The project on a registry of ``profiles`` of its own (kept under bench/results)."""
+    model = args.default_model
+    if model not in encoders:
+        encoders[model] = load_encoder(model, args.threads)
+    matcher = Matcher(Settings(db_path=results_dir() / f"eval-{label.lower()}.db", model=model,
+                               threads=args.threads), encoder=encoders[model])
+    sync_registry(matcher, profiles, Progress(f"{label}: embedding organisation profiles"))
+    return matcher
+
+
+def eutf_consortia(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    task = build_consortium_task(eutf_activities())
+    k = args.iati_k
+    log(f"EUTF consortia: {len(task.profiles)} organisation profiles, {len(task.partners)} "
+        f"organisations with partners")
+    matcher = _task_matcher(args, encoders, "EUTF-consortia", task.profiles)
+    project = run_consortia(matcher, task, k, system=f"project ({args.default_model})",
+                            progress=Progress("EUTF consortia: project queries"))
+    baseline = run_consortia(TfidfBaseline(task.profiles), task, k)
+    mean_partners = sum(map(len, task.partners.values())) / max(len(task.partners), 1)
+    print(f"## (b3) EU Trust Fund for Africa real consortia — `suggest`, nDCG@{k}\n\n"
+          f"Who worked with whom: the {task.consortia} activities that two implementing "
+          f"organisations or more carried out together are left out of every profile, and "
+          f"`suggest` for each of the {len(task.partners)} organisations of those consortia "
+          f"that keep a profile ({len(task.profiles)} in all) should find its real partners "
+          f"(grade 2 for a partner of two consortia or more, 1 for one; "
+          f"{mean_partners:.1f} partners each on average) from what each organisation does "
+          f"elsewhere.\n")
+    rows = [[r.system, str(r.n), r.ndcg, r.recall] for r in (project, baseline)]
+    rows.append(["ratio project / TF-IDF", "", _ratio(project.ndcg, baseline.ndcg),
+                 _ratio(project.recall, baseline.recall)])
+    print(markdown_table(["system", "organisations", f"nDCG@{k}", f"recall@{k}"], rows))
+    print()
+    return {"k": k, "organisations": len(task.profiles), "consortia": task.consortia,
+            "project": project.to_dict(), "tfidf": baseline.to_dict()}
 
 
 def heldout_language_groups(task: HeldOutTask) -> dict[str, list[int]]:

@@ -17,7 +17,8 @@ user gets. A *ranker* is anything with those two methods returning objects that 
 - :func:`load_iati_activities`, :func:`build_heldout_task`, :func:`run_heldout`: rank the
   implementing organisations of real IATI activities from one of their held-out activities;
   :func:`load_eutf_activities` reads the EU Trust Fund for Africa's activities (French and
-  English) for the same task;
+  English) for the same task; :func:`build_consortium_task`, :func:`run_consortia`: their real
+  consortia as ``suggest`` cases (who worked with whom);
 - :func:`load_sts`, :func:`sts_spearman`: encoder quality on STS-B in en/fr/nl and across them;
 - :func:`compare_encoders`: the labelled cases with each encoder (how the default is chosen).
 """
@@ -31,6 +32,7 @@ import json
 import math
 import random
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -732,17 +734,9 @@ def build_heldout_task(activities: Sequence[IatiActivity], n_queries: int = 300,
     of every profile (also a co-implementer's, and exact duplicates of it), so no profile
     contains the query itself. A profile's description is its activities' distinct texts, one
     per line, cut to ``max_chars`` at a line boundary (the engine reads the first passages)."""
-    by_org: dict[str, list[str]] = {}
-    for activity in activities:
-        if not activity.text:
-            continue
-        for org in activity.orgs:
-            texts = by_org.setdefault(org, [])
-            if activity.text not in texts:
-                texts.append(activity.text)
-    names = sorted(by_org)
-    ids = {name: f"org-{n:05d}" for n, name in enumerate(names)}
-    eligible = [name for name in names if len(by_org[name]) >= 2]
+    by_org = _texts_by_org(activities)
+    ids = _org_ids(by_org)
+    eligible = [name for name in sorted(by_org) if len(by_org[name]) >= 2]
     rng = random.Random(seed)
     held: set[str] = set()
     drawn: list[HeldOutQuery] = []
@@ -755,16 +749,100 @@ def build_heldout_task(activities: Sequence[IatiActivity], n_queries: int = 300,
         text = rng.choice(choices)
         held.add(text)
         drawn.append(HeldOutQuery(text[:max_chars], ids[name], name))
-    profiles = []
-    for name in names:
-        texts = [t for t in by_org[name] if t not in held]
-        if texts:
-            profiles.append(validate_record({"id": ids[name], "name": name[:200], "kind": "ngo",
-                                             "description": _join_within(texts, max_chars)}))
+    profiles = _org_profiles(by_org, ids, held, max_chars)
     # A text held out for one organisation may have been another one's last text.
     present = {p.id for p in profiles}
     queries = [q for q in drawn if q.org_id in present]
     return HeldOutTask(profiles, queries, len(eligible))
+
+
+def _texts_by_org(activities: Iterable[IatiActivity]) -> dict[str, list[str]]:
+    """Each organisation's distinct activity texts, in file order."""
+    by_org: dict[str, list[str]] = {}
+    for activity in activities:
+        if not activity.text:
+            continue
+        for org in activity.orgs:
+            texts = by_org.setdefault(org, [])
+            if activity.text not in texts:
+                texts.append(activity.text)
+    return by_org
+
+
+def _org_ids(by_org: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    return {name: f"org-{n:05d}" for n, name in enumerate(sorted(by_org))}
+
+
+def _org_profiles(by_org: Mapping[str, Sequence[str]], ids: Mapping[str, str],
+                  held: set[str], max_chars: int) -> list[ActorProfile]:
+    """One ``ngo`` profile per organisation that has a text outside ``held``."""
+    profiles = []
+    for name in sorted(by_org):
+        texts = [t for t in by_org[name] if t not in held]
+        if texts:
+            profiles.append(validate_record({"id": ids[name], "name": name[:200], "kind": "ngo",
+                                             "description": _join_within(texts, max_chars)}))
+    return profiles
+
+
+@dataclass(frozen=True)
+class ConsortiumTask:
+    """Organisation profiles built without the activities that several of them carried out
+    together, and, for each organisation in such a consortium, its real partners: grade 2 for
+    a partner of two consortia or more, 1 for one."""
+
+    profiles: list[ActorProfile]
+    partners: dict[str, dict[str, int]]
+    consortia: int
+
+
+def build_consortium_task(activities: Sequence[IatiActivity],
+                          max_chars: int = MAX_TEXT_CHARS) -> ConsortiumTask:
+    """Real partnerships as `suggest` cases: every activity with two implementing
+    organisations or more is left out of every profile (so two partners are not found through
+    the text they share), and each consortium member's partners are what ``suggest`` should
+    find from what each organisation does elsewhere."""
+    consortia = [a for a in activities if a.text and len(a.orgs) >= 2]
+    held = {a.text for a in consortia}
+    by_org = _texts_by_org(activities)
+    ids = _org_ids(by_org)
+    profiles = _org_profiles(by_org, ids, held, max_chars)
+    present = {p.id for p in profiles}
+    shared: dict[str, Counter[str]] = {}
+    for activity in consortia:
+        members = [ids[o] for o in activity.orgs if ids[o] in present]
+        for member in members:
+            shared.setdefault(member, Counter()).update(o for o in members if o != member)
+    partners = {org: {other: 2 if count >= 2 else 1 for other, count in counts.items()}
+                for org, counts in sorted(shared.items()) if counts}
+    return ConsortiumTask(profiles, partners, len(consortia))
+
+
+@dataclass(frozen=True)
+class ConsortiumRun:
+    system: str
+    k: int
+    n: int
+    ndcg: float
+    recall: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def run_consortia(ranker: Any, task: ConsortiumTask, k: int = 10, *,
+                  system: str | None = None, progress: Progress | None = None) -> ConsortiumRun:
+    """nDCG@k and recall@k of each consortium member's real partners in ``ranker.suggest``."""
+    ndcg = recall = 0.0
+    for done, (org, partners) in enumerate(task.partners.items(), start=1):
+        ids = result_ids(ranker.suggest(org, top=k))[:k]
+        ndcg += ndcg_at_k(ids, partners, k)
+        recall += recall_at_k(ids, partners, k)
+        if progress:
+            progress(done, len(task.partners))
+    n = len(task.partners)
+    return ConsortiumRun(system or system_name(ranker), k, n, ndcg / max(n, 1),
+                         recall / max(n, 1))
 
 
 def _join_within(texts: Sequence[str], limit: int) -> str:
@@ -937,11 +1015,13 @@ def ratio(numerator: float, denominator: float) -> float:
 
 
 __all__ = [
-    "Aggregate", "Case", "CaseResult", "CaseRun", "HeldOutQuery", "HeldOutRun", "HeldOutTask",
-    "Hit", "IatiActivity", "StsSet", "TfidfBaseline", "build_heldout_task", "check_cases",
+    "Aggregate", "Case", "CaseResult", "CaseRun", "ConsortiumRun", "ConsortiumTask",
+    "HeldOutQuery", "HeldOutRun", "HeldOutTask",
+    "Hit", "IatiActivity", "StsSet", "TfidfBaseline", "build_consortium_task", "build_heldout_task",
+    "check_cases",
     "compare_encoders", "dcg_at_k", "decode_mixed", "is_cross_lingual",
     "load_cases", "load_eutf_activities", "load_iati_activities", "load_sts", "ndcg_at_k",
     "parse_cases", "split_org_names",
     "profile_text", "ratio", "recall_at_k", "registry_profiles", "result_ids", "run_cases",
-    "run_heldout", "sts_language_gap", "sts_spearman", "sync_registry",
+    "run_consortia", "run_heldout", "sts_language_gap", "sts_spearman", "sync_registry",
 ]

@@ -19,10 +19,12 @@ from matcher.evaluation import (
     Case,
     CaseResult,
     CaseRun,
+    ConsortiumTask,
     HeldOutRun,
     IatiActivity,
     StsSet,
     TfidfBaseline,
+    build_consortium_task,
     build_heldout_task,
     check_cases,
     dcg_at_k,
@@ -39,6 +41,7 @@ from matcher.evaluation import (
     recall_at_k,
     result_ids,
     run_cases,
+    run_consortia,
     run_heldout,
     same_language_excess,
     split_org_names,
@@ -470,6 +473,36 @@ def test_run_heldout_recall() -> None:
             return [{"id": "nobody"}]
 
     assert run_heldout(Wrong(), task, k=10).recall == 0.0
+
+
+def test_build_consortium_task_hides_shared_texts_and_grades_partners() -> None:
+    acts = [IatiActivity("Water", "Wells in Mali.", ("A",)),
+            IatiActivity("Schools", "Teachers in Niger.", ("B",)),
+            IatiActivity("Health", "Clinics in Chad.", ("C",)),
+            IatiActivity("Joint 1", "Wells and schools together.", ("A", "B")),
+            IatiActivity("Joint 2", "Wells and schools again.", ("A", "B", "D")),
+            IatiActivity("Joint 3", "Clinics and wells.", ("A", "C"))]
+    task = build_consortium_task(acts)
+    by_name = {p.name: p.id for p in task.profiles}
+    assert set(by_name) == {"A", "B", "C"}  # D worked only in a consortium: no profile
+    for profile in task.profiles:
+        assert "together" not in profile.description and "again" not in profile.description
+    a, b, c = by_name["A"], by_name["B"], by_name["C"]
+    assert task.partners == {a: {b: 2, c: 1}, b: {a: 2}, c: {a: 1}}
+    assert task.consortia == 3
+
+
+def test_run_consortia_scores_suggest_against_the_real_partners() -> None:
+    task = ConsortiumTask(profiles=[], partners={"x": {"y": 2, "z": 1}}, consortia=1)
+
+    class Ranker:
+        def suggest(self, actor_id, top=10):
+            assert actor_id == "x"
+            return [{"id": "y"}, {"id": "w"}]
+
+    run = run_consortia(Ranker(), task, k=10, system="r")
+    assert (run.system, run.n, run.recall) == ("r", 1, 0.5)
+    assert run.ndcg == pytest.approx(ndcg_at_k(["y", "w"], {"y": 2, "z": 1}, 10))
 
 
 def test_heldout_run_subset_scores_the_chosen_queries() -> None:
