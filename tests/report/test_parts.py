@@ -10,7 +10,7 @@ import numpy as np
 from matcher.engine import Matcher
 from matcher.report import write_report
 from matcher.report.clusters import cluster_actors
-from matcher.report.history import compare, read_previous
+from matcher.report.history import ACTORS_LINE, compare, read_previous
 from matcher.report.layout import fixed_sample, map_layout
 from matcher.report.pairs import iter_suggestions
 from tests.report.conftest import SMALL_REGISTRY
@@ -58,6 +58,10 @@ def test_previous_report_read_by_lines_or_whole(small_registry, tmp_path: Path) 
     broken.write_text(path.read_text(encoding="utf-8")[:-40], encoding="utf-8")
     assert read_previous(broken) is None
     assert read_previous(tmp_path / "missing.json") is None
+    for name, text in (("deep.json", "[" * 200_000),  # read whole: too deep for the parser
+                       ("deep-lines.json", f'{{\n{ACTORS_LINE}\n{"[" * 200_000}\n  ]\n}}\n')):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert read_previous(tmp_path / name) is None, name
 
     created = {a.profile.id: a.created_at for a in matcher.store.all()}
     created[ids[0]] = "2099-01-01T00:00:00+00:00"  # removed and registered again
