@@ -43,11 +43,20 @@ from matcher.report.pairs import Synergy, SynergyCollector, iter_suggestions
 from matcher.settings import REPORT_HTML_ACTORS
 from matcher.store import now_iso
 
-__all__ = ["REPORT_FORMAT", "ReportResult", "write_report"]
+__all__ = ["REPORT_FORMAT", "EmptyRegistryError", "ReportResult", "write_report"]
 
 REPORT_FORMAT = 1  # version of the report.json layout
 SYNERGIES = 25  # strongest cross-kind pairs listed (and drawn in the network)
 Progress = Callable[[int, int], None]
+
+
+class EmptyRegistryError(SolirisError):
+    """A report of no actor: refused, as writing it would replace the previous report (and its
+    "added since" baseline) with an empty one, which is never what a scheduled run wants."""
+
+    def __init__(self, path: Path | str):
+        super().__init__(f"the registry {path} is empty: import profiles first "
+                         "(soliris import FILE)")
 
 
 @dataclass(frozen=True)
@@ -63,8 +72,11 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
                  progress: Progress | None = None, now: str | None = None,
                  workers: int | None = None,
                  html_actors: int = REPORT_HTML_ACTORS) -> ReportResult:
-    """Write ``report.html``, ``pairs.csv`` and ``report.json`` into ``out_dir`` (created if
-    needed; the files replace the previous report only once all are complete).
+    """Write ``report.html``, ``pairs.csv`` and ``report.json`` into ``out_dir`` (created when
+    the files are written; they replace the previous report only once all are complete).
+
+    An empty registry raises :class:`EmptyRegistryError` and a bad parameter
+    :class:`ValidationError`, before anything is loaded or created.
 
     ``progress(done, total)`` follows the embedding of new texts, if any, then the actors.
     ``now`` fixes the creation time (default: the current UTC time). ``workers`` processes
@@ -75,13 +87,13 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
     """
     _check(matcher, top, lang, html_actors)
     out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SolirisError(f"cannot create the report folder {out_dir}: {exc}") from exc
+    if matcher.store.count() == 0:  # before loading the model: fail fast
+        raise EmptyRegistryError(matcher.settings.db_path)
     created_at = now or now_iso()
     index, created, registry_hash = _snapshot(matcher, progress)
     n = len(index)
+    if n == 0:  # emptied meanwhile
+        raise EmptyRegistryError(matcher.settings.db_path)
     history = compare(read_previous(out_dir / "report.json"),
                       [p.id for p in index.profiles], created)
     with threadpool_limits(limits=1):  # small products: faster on one thread

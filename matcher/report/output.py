@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from matcher.errors import SolirisError
 from matcher.ranking import rounded
 from matcher.report.history import ACTORS_LINE
 
@@ -36,7 +37,11 @@ MAIN_PARTS = PAIR_COLUMNS[6:]
 
 class ReportFiles:
     """Temporary files in ``out_dir``: :meth:`final` ones renamed by :meth:`commit`,
-    :meth:`scratch` ones always deleted."""
+    :meth:`scratch` ones always deleted.
+
+    Entering creates ``out_dir`` if needed: only now, so that a run that fails earlier (a
+    model that does not load, an empty registry) leaves no empty folder behind.
+    """
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
@@ -75,6 +80,11 @@ class ReportFiles:
         self._scratch.clear()
 
     def __enter__(self) -> ReportFiles:
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SolirisError(f"cannot create the report folder {self.out_dir}: "
+                               f"{exc.strerror or exc}") from exc
         return self
 
     def __exit__(self, *exc: object) -> None:

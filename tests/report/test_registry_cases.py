@@ -11,10 +11,13 @@ from typing import Any
 import pytest
 
 import matcher.report.render_html as render_html
+from matcher import engine
 from matcher.cli import main
+from matcher.encoders import Encoder
 from matcher.engine import Matcher
+from matcher.errors import ConfigError
 from matcher.profile import validate_record
-from matcher.report import write_report
+from matcher.report import EmptyRegistryError, write_report
 
 Build = Callable[[Sequence[dict[str, Any]]], Matcher]
 
@@ -106,17 +109,42 @@ def test_user_text_is_escaped(small_registry: Build, tmp_path: Path) -> None:
     assert html.count("<script>") == 1  # our own filter script only
 
 
-def test_empty_registry(matcher: Matcher, tmp_path: Path) -> None:
-    try:
-        matcher.index()
-    except ValueError as exc:  # an engine problem, not the report's: make it visible
-        pytest.xfail(f"Matcher.index() fails on an empty registry: {exc}")
-    result = write_report(matcher, tmp_path / "out")
-    assert result.actor_count == 0 and result.pair_count == 0
-    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
-    assert data["actors"] == [] and data["synergies"] == []
-    rows = (tmp_path / "out" / "pairs.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert len(rows) == 1  # the header
+def test_an_empty_registry_is_refused_and_touches_nothing(
+        small_registry: Build, matcher: Matcher, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A scheduled run on an emptied registry must not replace last week's report by an
+    # empty one (nor create a folder).
+    with pytest.raises(EmptyRegistryError):
+        write_report(matcher, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+    out = tmp_path / "out"
+    write_report(small_registry(GAP_REGISTRY[:3]), out, top=2)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for record in GAP_REGISTRY[:3]:
+        matcher.remove(record["id"])
+    db = matcher.settings.db_path
+    assert main(["--db", str(db), "report", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"soliris: error: the registry {db} is empty: import profiles first "
+                   "(soliris import FILE)\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_model_that_does_not_load_creates_no_folder(small_registry: Build, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    db = small_registry(GAP_REGISTRY[:3]).settings.db_path
+
+    def no_model(spec: str, threads: int = 2) -> Encoder:
+        raise ConfigError(f"cannot load model '{spec}'")
+
+    monkeypatch.setattr(engine, "load_encoder", no_model)
+    out = tmp_path / "reports" / "latest"
+    assert main(["--db", str(db), "report", "--out", str(out)]) == 1
+    assert "cannot load model" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
 
 
 def test_failed_run_keeps_the_previous_report(small_registry: Build, tmp_path: Path,
