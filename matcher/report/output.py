@@ -15,6 +15,7 @@ import csv
 import json
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -64,14 +65,36 @@ class ReportFiles:
         return path
 
     def commit(self) -> list[Path]:
+        """Rename the final files over the previous ones, ``report.json`` last.
+
+        Every target is checked before the first rename, so that a folder in the way fails
+        the run with the previous report whole; if a rename fails anyway, the temporary files
+        not yet renamed stay listed for :meth:`cleanup`.
+        """
+        names = [name for name in FILE_NAMES if name in self._final]
+        self._check_targets(names)
         done = []
-        for name in FILE_NAMES:
-            if name in self._final:
-                target = self.out_dir / name
-                os.chmod(self._final[name], 0o644)
-                os.replace(self._final.pop(name), target)
-                done.append(target)
+        for name in names:
+            target = self.out_dir / name
+            os.chmod(self._final[name], 0o644)
+            os.replace(self._final[name], target)
+            del self._final[name]
+            done.append(target)
         return done
+
+    def _check_targets(self, names: Iterable[str]) -> None:
+        """Refuse a target that is there but not a regular file: ``os.replace`` cannot put a
+        file over a folder, and replacing a link or a device is not the report's call."""
+        for name in names:
+            target = self.out_dir / name
+            try:
+                mode = os.lstat(target).st_mode
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISREG(mode):
+                what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+                raise SolirisError(f"cannot replace {target}: it is {what}; move it out of "
+                                   "the way and run the report again")
 
     def cleanup(self) -> None:
         for path in [*self._final.values(), *self._scratch]:
@@ -85,6 +108,7 @@ class ReportFiles:
         except OSError as exc:
             raise SolirisError(f"cannot create the report folder {self.out_dir}: "
                                f"{exc.strerror or exc}") from exc
+        self._check_targets(FILE_NAMES)  # now rather than after the long part of the run
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -1,17 +1,22 @@
-"""Pieces of the report: blocks, history reading, clusters and the map on edge cases."""
+"""Pieces of the report: blocks, history reading, clusters and the map on edge cases, putting
+the files in place."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from matcher.engine import Matcher
+from matcher.errors import SolirisError
 from matcher.report import write_report
 from matcher.report.clusters import cluster_actors
 from matcher.report.history import ACTORS_LINE, compare, read_previous
 from matcher.report.layout import fixed_sample, map_layout
+from matcher.report.output import FILE_NAMES, ReportFiles
 from matcher.report.pairs import iter_suggestions
 from tests.report.conftest import SMALL_REGISTRY
 
@@ -94,3 +99,47 @@ def test_tiny_inputs() -> None:
     assert len(sample) == 10 and list(sample) == sorted(sample)
     assert list(fixed_sample(1000, 10)) == list(sample)
     assert list(fixed_sample(5, 10)) == [0, 1, 2, 3, 4]
+
+
+def test_commit_checks_every_target_before_renaming(tmp_path: Path) -> None:
+    (tmp_path / "pairs.csv").write_text("old", encoding="utf-8")
+    with pytest.raises(SolirisError, match="report.json: it is a folder"):
+        with ReportFiles(tmp_path) as files:
+            for name in FILE_NAMES:
+                files.final(name).write_text("new", encoding="utf-8")
+            files.scratch("actors-json")
+            (tmp_path / "report.json").mkdir()  # appears while the report runs
+            files.commit()
+    assert (tmp_path / "pairs.csv").read_text(encoding="utf-8") == "old"  # nothing renamed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.csv", "report.json"]
+
+
+def test_a_failed_rename_leaves_no_temporary_file(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    replace = os.replace
+
+    def second_fails(source: str | Path, target: str | Path) -> None:
+        if Path(target).name == FILE_NAMES[1]:
+            raise OSError(5, "Input/output error")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OSError), ReportFiles(tmp_path) as files:
+        for name in FILE_NAMES:
+            files.final(name).write_text("new", encoding="utf-8")
+        files.commit()
+    assert [p.name for p in tmp_path.iterdir()] == [FILE_NAMES[0]]
+
+
+def test_a_folder_in_the_way_fails_the_run_before_it_starts(small_registry,
+                                                           tmp_path: Path) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:4])
+    out = tmp_path / "out"
+    write_report(matcher, out, top=2)
+    (out / "report.json").unlink()
+    (out / "report.json").mkdir()
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    with pytest.raises(SolirisError, match="report.json: it is a folder"):
+        write_report(matcher, out, top=3)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILE_NAMES)
