@@ -11,10 +11,12 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import textwrap
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from matcher import __version__
@@ -306,11 +308,31 @@ def _report(args: argparse.Namespace, matcher: Matcher) -> int:
     if args.out is not None and not args.out.name:
         raise ValidationError([Issue(f"'{args.out}' does not name a folder", field="--out")])
     out = args.out or matcher.settings.report_dir
-    result = write_report(matcher, out, top=args.top, lang=args.lang,
-                          progress=ProgressBar("report"), html_actors=args.html_actors)
+    with _terminate_as_interrupt():
+        result = write_report(matcher, out, top=args.top, lang=args.lang,
+                              progress=ProgressBar("report"), html_actors=args.html_actors)
     for path in result.paths:
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Make SIGTERM (``kill``, a systemd stop, a timeout) stop the report like Ctrl-C: the
+    report removes its temporary files on KeyboardInterrupt and exits with 130, whereas the
+    default action ends the process on the spot and leaves them behind."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach main only
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _width() -> int:

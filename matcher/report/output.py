@@ -3,7 +3,9 @@
 Nothing in the output folder is touched until every file is complete: each file is written
 under a hidden temporary name in the same folder, then renamed over the old one
 (``os.replace`` is atomic on one file system); ``report.json`` goes last. A failed run leaves
-the previous report as it was and removes its temporary files.
+the previous report as it was and removes its temporary files. A run killed outright cannot,
+so temporary names carry the process id, and the next run removes those of processes that
+are gone (never those of a run still going, nor any other file).
 
 ``report.json`` keeps its per-actor entries last, one per line (``ACTORS_LINE`` then one
 entry a line), so that the next run can read a 100,000-actor report line by line.
@@ -11,9 +13,11 @@ entry a line), so that the next run can read a 100,000-actor report line by line
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -26,6 +30,10 @@ from matcher.ranking import rounded
 from matcher.report.history import ACTORS_LINE
 
 FILE_NAMES = ("pairs.csv", "report.html", "report.json")  # in the order they are renamed
+SCRATCH_LABELS = ("actors-html", "actors-json")  # parts of report.html and report.json
+# ".LABEL.PID.RANDOM.tmp" (tempfile's 8 random characters); earlier versions had no PID.
+_LABELS = "|".join(map(re.escape, (*FILE_NAMES, *SCRATCH_LABELS)))
+TEMP_NAME = re.compile(rf"\.(?:{_LABELS})\.(?:(\d{{1,10}})\.)?[a-z0-9_]{{8}}\.tmp")
 CSV_DELIMITER = ";"
 CSV_DECIMAL = ","  # Belgian spreadsheet programs read 0,7123 as a number with a ';' separator
 REASON_SEPARATOR = " | "
@@ -50,7 +58,10 @@ class ReportFiles:
         self._scratch: list[Path] = []
 
     def _temp(self, label: str) -> Path:
-        fd, name = tempfile.mkstemp(dir=self.out_dir, prefix=f".{label}.", suffix=".tmp")
+        if label not in (*FILE_NAMES, *SCRATCH_LABELS):  # TEMP_NAME must know every label
+            raise ValueError(f"unknown report file label {label!r}")
+        fd, name = tempfile.mkstemp(dir=self.out_dir, prefix=f".{label}.{os.getpid()}.",
+                                    suffix=".tmp")
         os.close(fd)
         return Path(name)
 
@@ -109,10 +120,37 @@ class ReportFiles:
             raise SolirisError(f"cannot create the report folder {self.out_dir}: "
                                f"{exc.strerror or exc}") from exc
         self._check_targets(FILE_NAMES)  # now rather than after the long part of the run
+        self._remove_stale()
         return self
+
+    def _remove_stale(self) -> None:
+        """Remove the temporary files of earlier runs that were killed (SIGKILL, power loss)
+        before they could clean up; their names say which process made them."""
+        with os.scandir(self.out_dir) as entries:
+            stale = [entry.path for entry in entries
+                     if (match := TEMP_NAME.fullmatch(entry.name))
+                     and not (match[1] and _running(int(match[1])))]
+        for path in stale:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     def __exit__(self, *exc: object) -> None:
         self.cleanup()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists, i.e. may still be writing its temporary files."""
+    if pid == os.getpid() or os.name != "posix":  # elsewhere signal 0 is no mere probe
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    except (OverflowError, ValueError):
+        return False
+    return pid > 0  # 0 would have probed our own process group
 
 
 def csv_number(value: float) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +145,19 @@ def test_a_folder_in_the_way_fails_the_run_before_it_starts(small_registry,
         write_report(matcher, out, top=3)
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
     assert sorted(p.name for p in out.iterdir()) == sorted(FILE_NAMES)
+
+
+def test_temporary_files_of_killed_runs_are_removed(small_registry, tmp_path: Path) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:4])
+    out = tmp_path / "out"
+    out.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = [f".pairs.csv.{gone.pid}.abcd1234.tmp",  # a run killed with SIGKILL
+             ".report.json.x1y2z3w4.tmp"]  # an earlier version's name, without the process
+    kept = [f".actors-json.{os.getppid()}.abcd1234.tmp",  # a run still going
+            ".pairs.csv.tmp", ".notes.abcd1234.tmp", "pairs.csv.abcd1234.tmp"]  # not ours
+    for name in [*stale, *kept]:
+        (out / name).write_text("x", encoding="utf-8")
+    write_report(matcher, out, top=2)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILE_NAMES, *kept])

@@ -4,6 +4,8 @@ the previous report, escaping, an empty registry, a failed run, and the command 
 from __future__ import annotations
 
 import json
+import os
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -160,6 +162,40 @@ def test_failed_run_keeps_the_previous_report(small_registry: Build, tmp_path: P
     with pytest.raises(RuntimeError):
         write_report(matcher, tmp_path, top=3)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+class Terminated(Exception):
+    """What SIGTERM raises in the test, unless the report handles it."""
+
+
+def test_sigterm_stops_the_report_like_ctrl_c(small_registry: Build, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              encoder: Encoder,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    matcher = small_registry(GAP_REGISTRY)
+    out = tmp_path / "out"
+    write_report(matcher, out, top=2)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(engine, "load_encoder", lambda spec, threads=2: encoder)
+    render_actor = render_html.actor
+
+    def terminated(*args: Any) -> str:  # `systemctl stop` while actors are written
+        os.kill(os.getpid(), signal.SIGTERM)
+        return render_actor(*args)
+
+    def unhandled(signum: int, frame: object) -> None:
+        raise Terminated
+
+    monkeypatch.setattr(render_html, "actor", terminated)
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        code = main(["--db", str(matcher.settings.db_path), "report", "--out", str(out)])
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # restored afterwards
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == 130
+    assert capsys.readouterr().err.endswith("soliris: interrupted\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary file
 
 
 def test_command_line(small_registry: Build, tmp_path: Path,
