@@ -13,6 +13,7 @@ creation time differs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -145,9 +146,13 @@ def _stream_actors(matcher: Matcher, index: Index, top: int, lang: str,
     collector = SynergyCollector(index, SYNERGIES)
     newcomer_matches: dict[int, list[dict[str, Any]]] = {}
     pair_count = 0
+    # Closed explicitly, not left to garbage collection: an error or Ctrl-C stops the worker
+    # processes before it reaches the caller.
     with PairsCsv(csv_path) as pairs, ActorLines(json_part) as actors, \
-            html_part.open("w", encoding="utf-8", newline="\n") as html_stream:
-        for row, matches in iter_suggestions(matcher, index, top, progress, workers=workers):
+            html_part.open("w", encoding="utf-8", newline="\n") as html_stream, \
+            contextlib.closing(iter_suggestions(matcher, index, top, progress,
+                                                workers=workers)) as ranked:
+        for row, matches in ranked:
             profile = index.profiles[row]
             suggestions = [suggestion(rank, m) for rank, m in enumerate(matches, start=1)]
             for i, m in enumerate(matches):

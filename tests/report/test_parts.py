@@ -4,14 +4,20 @@ the files in place."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+import matcher.report.pairs as pairs
+import matcher.report.render_html as render_html
 from matcher.engine import Matcher
 from matcher.errors import SolirisError
 from matcher.report import write_report
@@ -19,7 +25,7 @@ from matcher.report.clusters import cluster_actors
 from matcher.report.history import ACTORS_LINE, compare, read_previous
 from matcher.report.layout import fixed_sample, map_layout
 from matcher.report.output import FILE_NAMES, ReportFiles
-from matcher.report.pairs import iter_suggestions
+from matcher.report.pairs import iter_suggestions, usable_cores
 from tests.report.conftest import SMALL_REGISTRY
 
 
@@ -161,3 +167,64 @@ def test_temporary_files_of_killed_runs_are_removed(small_registry, tmp_path: Pa
         (out / name).write_text("x", encoding="utf-8")
     write_report(matcher, out, top=2)
     assert sorted(p.name for p in out.iterdir()) == sorted([*FILE_NAMES, *kept])
+
+
+forks = pytest.mark.skipif(usable_cores() < 2 or not sys.platform.startswith("linux"),
+                           reason="worker processes need two cores and fork")
+
+
+@forks
+def test_worker_processes_leave_interruption_to_the_parent(small_registry,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    index = matcher.index()
+    parent = os.getpid()
+    rank_block = pairs._rank_block
+
+    def interrupted(*args: Any) -> Any:
+        if os.getpid() != parent:  # in a worker; Ctrl-C signals the whole process group
+            if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+                raise RuntimeError("a worker would not stop when the parent terminates it")
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+            except KeyboardInterrupt:
+                raise RuntimeError("a worker was interrupted by Ctrl-C") from None
+        return rank_block(*args)
+
+    monkeypatch.setattr(pairs, "_rank_block", interrupted)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # as `soliris report`
+    try:
+        rows = [row for row, _ in iter_suggestions(matcher, index, 3, block_rows=4, workers=2)]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert rows == list(range(len(index)))
+
+
+@forks
+def test_no_more_processes_than_cores_or_blocks(small_registry) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    index = matcher.index()
+    suggestions = iter_suggestions(matcher, index, 3, block_rows=2, workers=200)
+    next(suggestions)
+    blocks = -(-len(index) // 2)
+    assert 2 <= len(multiprocessing.active_children()) <= min(usable_cores(), blocks)
+    assert len(list(suggestions)) == len(index) - 1
+    assert multiprocessing.active_children() == []
+
+
+@forks
+def test_a_failed_run_stops_its_worker_processes(small_registry, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    monkeypatch.setattr(pairs, "BLOCK_ROWS", 2)
+
+    def interrupted(*args: Any) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render_html, "actor", interrupted)
+    with pytest.raises(KeyboardInterrupt) as info:
+        write_report(matcher, tmp_path / "out", top=2, workers=2)
+    assert info.traceback  # still held: the workers did not wait for it to be freed
+    assert multiprocessing.active_children() == []
