@@ -37,6 +37,7 @@ TEMP_NAME = re.compile(rf"\.(?:{_LABELS})\.(?:(\d{{1,10}})\.)?[a-z0-9_]{{8}}\.tm
 CSV_DELIMITER = ";"
 CSV_DECIMAL = ","  # Belgian spreadsheet programs read 0,7123 as a number with a ';' separator
 REASON_SEPARATOR = " | "
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # text a spreadsheet would evaluate
 # Columns of pairs.csv: these, then any other score part the engine reports (in its order),
 # then "reasons".
 PAIR_COLUMNS = ("source_id", "source_name", "target_id", "target_name", "rank", "score",
@@ -153,14 +154,23 @@ def _running(pid: int) -> bool:
     return pid > 0  # 0 would have probed our own process group
 
 
+def spreadsheet_text(text: str) -> str:
+    """``text`` for a cell that a spreadsheet shows rather than runs: one that begins like a
+    formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading apostrophe, as
+    OWASP advises against CSV injection. Only for ``pairs.csv``, which is opened in
+    spreadsheets; ``soliris export`` writes values as they are, to be imported again."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_number(value: float) -> str:
     return f"{rounded(value):.4f}".replace(".", CSV_DECIMAL)
 
 
 class PairsCsv:
     """``pairs.csv``: UTF-8 with BOM, ';' separator, decimal comma, CRLF lines, one row per
-    suggested pair. The header is written with the first row, once the engine's score parts
-    are known (``PAIR_COLUMNS``, the engine's other parts, ``reasons``)."""
+    suggested pair; text that a spreadsheet would take for a formula is escaped
+    (:func:`spreadsheet_text`). The header is written with the first row, once the engine's
+    score parts are known (``PAIR_COLUMNS``, the engine's other parts, ``reasons``)."""
 
     def __init__(self, path: Path):
         self._stream = path.open("w", encoding="utf-8-sig", newline="")
@@ -180,10 +190,10 @@ class PairsCsv:
                 self._header(s["parts"])
             assert self._parts is not None
             self._writer.writerow([
-                source["id"], source["name"], s["id"], s["name"], str(s["rank"]),
-                csv_number(s["score"]),
+                *map(spreadsheet_text, (source["id"], source["name"], s["id"], s["name"])),
+                str(s["rank"]), csv_number(s["score"]),
                 *(csv_number(s["parts"][p]) if p in s["parts"] else "" for p in self._parts),
-                REASON_SEPARATOR.join(s["reasons"])])
+                spreadsheet_text(REASON_SEPARATOR.join(s["reasons"]))])
 
     def close(self) -> None:
         if self._parts is None:

@@ -3,6 +3,8 @@ the previous report, escaping, an empty registry, a failed run, and the command 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import signal
@@ -109,6 +111,28 @@ def test_user_text_is_escaped(small_registry: Build, tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;Co&lt;/b&gt;" in html
     assert 'src="https://' not in html
     assert html.count("<script>") == 1  # our own filter script only
+
+
+def test_pairs_csv_text_cannot_run_as_a_formula(small_registry: Build, tmp_path: Path) -> None:
+    names = ['=HYPERLINK("http://evil.example/","x")', "+32 Entraide", "-Moins",
+             "@Bruxelles", "Ordinary name"]
+    records = [{**actor(f"assoc-f{i}", "association", ["CD"],
+                        "Soutien scolaire et cantines pour les écoles de Kinshasa."),
+                "name": name} for i, name in enumerate(names)]
+    matcher = small_registry([*GAP_REGISTRY[:3], *records])
+    write_report(matcher, tmp_path, top=3)
+    text = (tmp_path / "pairs.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    expected = {f"assoc-f{i}": name if name[0].isalpha() else "'" + name
+                for i, name in enumerate(names)}
+    cells = {row["source_id"]: row["source_name"] for row in rows}
+    cells.update((row["target_id"], row["target_name"]) for row in rows)
+    assert {key: cells[key] for key in expected} == expected
+    for row in rows:  # numbers stay numbers
+        for column in ("score", "semantic", "geography", "complementarity", "diversity"):
+            float(row[column].replace(",", "."))
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert {a["name"] for a in data["actors"]} >= set(names)  # only the CSV is escaped
 
 
 def test_an_empty_registry_is_refused_and_touches_nothing(
