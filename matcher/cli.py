@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -89,8 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("revoke", help="revoke a key").add_argument("name")
 
     p = sub.add_parser("report", help="write the platform matching report (HTML, CSV, JSON)")
-    p.add_argument("--out", type=Path, help="output folder (default: $SOLIRIS_REPORT_DIR or "
-                   "reports/latest)")
+    p.add_argument("--out", metavar="FOLDER", help="output folder (default: "
+                   "$SOLIRIS_REPORT_DIR or reports/latest)")  # a str: '' must stay visible
     p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5)")
     p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
     p.add_argument("--html-actors", type=int, default=REPORT_HTML_ACTORS, metavar="N",
@@ -302,15 +303,27 @@ def _keys(args: argparse.Namespace, matcher: Matcher) -> int:
     return 0
 
 
+#: The report's parameters as its options are spelt, for its error messages.
+_REPORT_OPTIONS = {"out_dir": "--out", "top": "--top", "lang": "--lang",
+                   "html_actors": "--html-actors"}
+
+
 def _report(args: argparse.Namespace, matcher: Matcher) -> int:
     from matcher.report import write_report
 
-    if args.out is not None and not args.out.name:
-        raise ValidationError([Issue(f"'{args.out}' does not name a folder", field="--out")])
-    out = args.out or matcher.settings.report_dir
-    with _terminate_as_interrupt():
-        result = write_report(matcher, out, top=args.top, lang=args.lang,
-                              progress=ProgressBar("report"), html_actors=args.html_actors)
+    if args.out == "":  # Path("") would be the current folder
+        raise ValidationError([Issue("is empty; give a folder, such as reports/latest",
+                                     field="--out")])
+    out = matcher.settings.report_dir if args.out is None else Path(args.out)
+    try:
+        with _terminate_as_interrupt():
+            result = write_report(matcher, out, top=args.top, lang=args.lang,
+                                  progress=ProgressBar("report"),
+                                  html_actors=args.html_actors)
+    except ValidationError as exc:  # name the options, not the engine's parameters
+        raise ValidationError([
+            dataclasses.replace(issue, field=_REPORT_OPTIONS.get(issue.field or "", issue.field))
+            for issue in exc.issues]) from exc
     for path in result.paths:
         print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -86,8 +86,8 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
     ``html_actors`` actors (by id) so that it stays readable in a browser; ``pairs.csv`` and
     ``report.json`` always hold every actor's.
     """
-    _check(matcher, top, lang, html_actors)
     out_dir = Path(out_dir)
+    _check(matcher, out_dir, top, lang, html_actors)
     if matcher.store.count() == 0:  # before loading the model: fail fast
         raise EmptyRegistryError(matcher.settings.db_path)
     created_at = now or now_iso()
@@ -173,8 +173,15 @@ def _stream_actors(matcher: Matcher, index: Index, top: int, lang: str,
     return _Streamed(pair_count, synergies, newcomer_matches)
 
 
-def _check(matcher: Matcher, top: int, lang: str, html_actors: int) -> None:
+def _check(matcher: Matcher, out_dir: Path, top: int, lang: str, html_actors: int) -> None:
+    """Refuse bad parameters before the model is loaded and anything is written."""
     issues = []
+    # The folder is created later: a file where it, or a folder above it, would be is an
+    # error worth telling now (and in these words, rather than "File exists").
+    existing = next((p for p in (out_dir, *out_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        issues.append(Issue(f"{existing} is a file, not a folder", field="out_dir",
+                            value=str(out_dir)))
     if not isinstance(html_actors, int) or isinstance(html_actors, bool) or html_actors < 0:
         issues.append(Issue(f"must be a whole number of 0 or more, got {html_actors!r}",
                             field="html_actors", value=html_actors))

@@ -261,5 +261,33 @@ def test_page_actor_limit_must_be_a_count(small_registry: Build, tmp_path: Path,
     code = main(["--db", str(matcher.settings.db_path), "report", "--out", str(tmp_path),
                  "--html-actors", "-1"])
     assert code == 1
-    assert "html_actors" in capsys.readouterr().err
+    assert "field '--html-actors': must be a whole number of 0 or more, got -1" in \
+        capsys.readouterr().err
     assert not (tmp_path / "report.html").exists()
+
+
+def test_out_option(small_registry: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(small_registry(GAP_REGISTRY[:3]).settings.db_path)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(["--db", db, "report", "--out", ".", "--top", "2"]) == 0
+    assert sorted(p.name for p in here.iterdir()) == ["pairs.csv", "report.html", "report.json"]
+    capsys.readouterr()
+
+    # "/" is a folder too: only --top is refused here (so that nothing is written there).
+    assert main(["--db", db, "report", "--out", "/", "--top", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "field '--top': must be a whole number from 1 to" in err and "--out" not in err
+
+    assert main(["--db", db, "report", "--out", ""]) == 1
+    assert "field '--out': is empty" in capsys.readouterr().err
+
+    note = tmp_path / "notes.md"
+    note.write_text("mine", encoding="utf-8")
+    for out in (note, note / "sub"):
+        assert main(["--db", db, "report", "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert f"field '--out': {note} is a file, not a folder" in err, err
+    assert note.read_text(encoding="utf-8") == "mine"
