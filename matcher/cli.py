@@ -319,7 +319,7 @@ def _report(args: argparse.Namespace, matcher: Matcher) -> int:
         with _terminate_as_interrupt():
             result = write_report(matcher, out, top=args.top, lang=args.lang,
                                   progress=ProgressBar("report"),
-                                  html_actors=args.html_actors)
+                                  html_actors=args.html_actors, phase=_report_phase)
     except ValidationError as exc:  # name the options, not the engine's parameters
         raise ValidationError([
             dataclasses.replace(issue, field=_REPORT_OPTIONS.get(issue.field or "", issue.field))
@@ -327,6 +327,11 @@ def _report(args: argparse.Namespace, matcher: Matcher) -> int:
     for path in result.paths:
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _report_phase(text: str) -> None:
+    """One line per step, so that the seconds before the progress bar are not silent."""
+    print(f"report: {text}…", file=sys.stderr, flush=True)
 
 
 @contextlib.contextmanager

@@ -49,6 +49,7 @@ __all__ = ["REPORT_FORMAT", "EmptyRegistryError", "ReportResult", "write_report"
 REPORT_FORMAT = 1  # version of the report.json layout
 SYNERGIES = 25  # strongest cross-kind pairs listed (and drawn in the network)
 Progress = Callable[[int, int], None]
+Phase = Callable[[str], None]
 
 
 class EmptyRegistryError(SolirisError):
@@ -71,15 +72,17 @@ class ReportResult:
 
 def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: str = "fr",
                  progress: Progress | None = None, now: str | None = None,
-                 workers: int | None = None,
-                 html_actors: int = REPORT_HTML_ACTORS) -> ReportResult:
+                 workers: int | None = None, html_actors: int = REPORT_HTML_ACTORS,
+                 phase: Phase | None = None) -> ReportResult:
     """Write ``report.html``, ``pairs.csv`` and ``report.json`` into ``out_dir`` (created when
     the files are written; they replace the previous report only once all are complete).
 
     An empty registry raises :class:`EmptyRegistryError` and a bad parameter
     :class:`ValidationError`, before anything is loaded or created.
 
-    ``progress(done, total)`` follows the embedding of new texts, if any, then the actors.
+    ``phase(text)`` announces each step ("loading the registry and the model"...), as the
+    first ones take seconds with nothing to count. ``progress(done, total)`` follows the
+    embedding of new texts, if any, then the actors (from ``(0, n)``).
     ``now`` fixes the creation time (default: the current UTC time). ``workers`` processes
     rank the actors (default ``matcher.settings.threads``, i.e. ``SOLIRIS_THREADS``; the
     output does not depend on it). ``report.html`` unfolds the suggestions of the first
@@ -90,11 +93,14 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
     _check(matcher, out_dir, top, lang, html_actors)
     if matcher.store.count() == 0:  # before loading the model: fail fast
         raise EmptyRegistryError(matcher.settings.db_path)
+    announce = phase or (lambda text: None)
     created_at = now or now_iso()
+    announce("loading the registry and the model")
     index, created, registry_hash = _snapshot(matcher, progress)
     n = len(index)
     if n == 0:  # emptied meanwhile
         raise EmptyRegistryError(matcher.settings.db_path)
+    announce("grouping actors by theme and drawing the map")
     history = compare(read_previous(out_dir / "report.json"),
                       [p.id for p in index.profiles], created)
     with threadpool_limits(limits=1):  # small products: faster on one thread
@@ -107,6 +113,7 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
             json_path = files.final("report.json")
             html_part = files.scratch("actors-html")
             json_part = files.scratch("actors-json")
+            announce("ranking every actor's partners")
             streamed = _stream_actors(
                 matcher, index, top, lang, progress, workers or matcher.settings.threads,
                 created, clustering, layout, set(history.added[:render_html.NEWCOMERS_SHOWN]),
@@ -118,6 +125,7 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
                 clustering=clustering, layout=layout, gaps=gap_table(index), history=history,
                 created=created, newcomer_matches=streamed.newcomer_matches,
                 html_actors=min(html_actors, n))
+            announce("writing report.html and report.json")
             _write_html(html_path, view, html_part)
             write_json(json_path, _json_head(matcher, view, top, lang, streamed.pair_count),
                        json_part)

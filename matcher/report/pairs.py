@@ -53,6 +53,8 @@ def iter_suggestions(matcher: Matcher, index: Index, top: int,
     else:
         blocks = (_rank_block(matcher, index, top, start, min(start + block_rows, n))
                   for start in starts)
+    if progress is not None:
+        progress(0, n)  # the count starts now (see matcher.progress.ProgressBar)
     with contextlib.closing(blocks):
         for start, block in zip(starts, blocks, strict=True):
             yield from block

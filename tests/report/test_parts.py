@@ -3,6 +3,7 @@ the files in place."""
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import os
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ import matcher.report.pairs as pairs
 import matcher.report.render_html as render_html
 from matcher.engine import Matcher
 from matcher.errors import SolirisError
+from matcher.progress import ProgressBar
 from matcher.report import write_report
 from matcher.report.clusters import cluster_actors
 from matcher.report.history import ACTORS_LINE, compare, read_previous
@@ -49,7 +52,7 @@ def test_block_size_does_not_change_suggestions(small_registry, tmp_path: Path) 
                                                             for _, s in one_block]
     assert forked == small_blocks  # worker processes compute exactly the same
     n = len(index)
-    assert seen == [(min(stop, n), n) for stop in range(4, n + 4, 4)]
+    assert seen == [(0, n), *((min(stop, n), n) for stop in range(4, n + 4, 4))]
 
 
 def test_previous_report_read_by_lines_or_whole(small_registry, tmp_path: Path) -> None:
@@ -228,3 +231,16 @@ def test_a_failed_run_stops_its_worker_processes(small_registry, tmp_path: Path,
         write_report(matcher, tmp_path / "out", top=2, workers=2)
     assert info.traceback  # still held: the workers did not wait for it to be freed
     assert multiprocessing.active_children() == []
+
+
+def test_progress_is_timed_from_the_start_of_its_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr("matcher.progress.time", SimpleNamespace(monotonic=lambda: clock[0]))
+    out = io.StringIO()
+    bar = ProgressBar("report", stream=out, enabled=True)
+    clock[0] = 50.0  # the model loaded, the actors grouped: nothing to count
+    bar(0, 100)
+    clock[0] = 51.0
+    bar(10, 100)
+    assert out.getvalue().split("\r")[-1] == \
+        "report [###...........................] 10/100    1.0s elapsed, ~   9s left "

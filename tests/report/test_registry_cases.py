@@ -232,6 +232,9 @@ def test_command_line(small_registry: Build, tmp_path: Path,
     err = capsys.readouterr().err
     for name in ("pairs.csv", "report.html", "report.json"):
         assert f"wrote {out / name}" in err
+    # The steps before the progress bar say what they do.
+    assert err.startswith("report: loading the registry and the model…\n"
+                          "report: grouping actors by theme and drawing the map…\n")
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["parameters"]["top"] == 2 and data["parameters"]["lang"] == "en"
     assert '<html lang="en">' in (out / "report.html").read_text(encoding="utf-8")
