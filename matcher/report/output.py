@@ -143,15 +143,15 @@ def _running(pid: int) -> bool:
     """Whether process ``pid`` exists, i.e. may still be writing its temporary files."""
     if pid == os.getpid() or os.name != "posix":  # elsewhere signal 0 is no mere probe
         return True
+    if pid <= 0:  # no process; os.kill(0, ...) would probe our own process group
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:  # someone else's process
         return True
-    except (OverflowError, ValueError):
-        return False
-    return pid > 0  # 0 would have probed our own process group
+    return True
 
 
 def spreadsheet_text(text: str) -> str:
