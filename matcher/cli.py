@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
+import signal
 import socket
 import sys
 import tempfile
 import textwrap
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from matcher import __version__
@@ -88,8 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("revoke", help="revoke a key").add_argument("name")
 
     p = sub.add_parser("report", help="write the platform matching report (HTML, CSV, JSON)")
-    p.add_argument("--out", type=Path, help="output folder (default: $SOLIRIS_REPORT_DIR or "
-                   "reports/latest)")
+    p.add_argument("--out", metavar="FOLDER", help="output folder (default: "
+                   "$SOLIRIS_REPORT_DIR or reports/latest)")  # a str: '' must stay visible
     p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5)")
     p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
     p.add_argument("--html-actors", type=int, default=REPORT_HTML_ACTORS, metavar="N",
@@ -319,17 +322,54 @@ def _keys(args: argparse.Namespace, matcher: Matcher) -> int:
     return 0
 
 
+#: The report's parameters as its options are spelt, for its error messages.
+_REPORT_OPTIONS = {"out_dir": "--out", "top": "--top", "lang": "--lang",
+                   "html_actors": "--html-actors"}
+
+
 def _report(args: argparse.Namespace, matcher: Matcher) -> int:
     from matcher.report import write_report
 
-    if args.out is not None and not args.out.name:
-        raise ValidationError([Issue(f"'{args.out}' does not name a folder", field="--out")])
-    out = args.out or matcher.settings.report_dir
-    result = write_report(matcher, out, top=args.top, lang=args.lang,
-                          progress=ProgressBar("report"), html_actors=args.html_actors)
+    if args.out == "":  # Path("") would be the current folder
+        raise ValidationError([Issue("is empty; give a folder, such as reports/latest",
+                                     field="--out")])
+    out = matcher.settings.report_dir if args.out is None else Path(args.out)
+    try:
+        with _terminate_as_interrupt():
+            result = write_report(matcher, out, top=args.top, lang=args.lang,
+                                  progress=ProgressBar("report"),
+                                  html_actors=args.html_actors, phase=_report_phase)
+    except ValidationError as exc:  # name the options, not the engine's parameters
+        raise ValidationError([
+            dataclasses.replace(issue, field=_REPORT_OPTIONS.get(issue.field or "", issue.field))
+            for issue in exc.issues]) from exc
     for path in result.paths:
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def _report_phase(text: str) -> None:
+    """One line per step, so that the seconds before the progress bar are not silent."""
+    print(f"report: {text}…", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Make SIGTERM (``kill``, a systemd stop, a timeout) stop the report like Ctrl-C: the
+    report removes its temporary files on KeyboardInterrupt and exits with 130, whereas the
+    default action ends the process on the spot and leaves them behind."""
+    if threading.current_thread() is not threading.main_thread():  # signals reach main only
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _width() -> int:

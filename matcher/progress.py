@@ -8,7 +8,12 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Call with (done, total); draws ``label [#####.....] done/total  eta`` in place."""
+    """Call with (done, total); draws ``label [#####.....] done/total  eta`` in place.
+
+    Time is measured from the bar's creation, or from the last call with ``done == 0``: a
+    caller that reports a count's start that way keeps whatever came before (loading a
+    model, another phase) out of the elapsed time and the estimate.
+    """
 
     def __init__(self, label: str, stream: TextIO | None = None, enabled: bool | None = None):
         self.label = label
@@ -21,15 +26,17 @@ class ProgressBar:
         if not self.enabled or total <= 0:
             return
         now = time.monotonic()
-        if done < total and now - self._last < 0.1:
+        if done == 0:
+            self.started = now
+        elif done < total and now - self._last < 0.1:
             return
         self._last = now
         width = 30
         filled = int(width * done / total)
         elapsed = now - self.started
-        eta = elapsed / done * (total - done) if done else 0.0
+        eta = f", ~{elapsed / done * (total - done):4.0f}s left" if done else ""
         self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                          f"{done}/{total}  {elapsed:5.1f}s elapsed, ~{eta:4.0f}s left ")
+                          f"{done}/{total}  {elapsed:5.1f}s elapsed{eta} ")
         if done >= total:
             self.stream.write("\n")
         self.stream.flush()

@@ -13,6 +13,7 @@ creation time differs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,11 +44,21 @@ from matcher.report.pairs import Synergy, SynergyCollector, iter_suggestions
 from matcher.settings import REPORT_HTML_ACTORS
 from matcher.store import now_iso
 
-__all__ = ["REPORT_FORMAT", "ReportResult", "write_report"]
+__all__ = ["REPORT_FORMAT", "EmptyRegistryError", "ReportResult", "write_report"]
 
 REPORT_FORMAT = 1  # version of the report.json layout
 SYNERGIES = 25  # strongest cross-kind pairs listed (and drawn in the network)
 Progress = Callable[[int, int], None]
+Phase = Callable[[str], None]
+
+
+class EmptyRegistryError(SolirisError):
+    """A report of no actor: refused, as writing it would replace the previous report (and its
+    "added since" baseline) with an empty one, which is never what a scheduled run wants."""
+
+    def __init__(self, path: Path | str):
+        super().__init__(f"the registry {path} is empty: import profiles first "
+                         "(soliris import FILE)")
 
 
 @dataclass(frozen=True)
@@ -61,27 +72,35 @@ class ReportResult:
 
 def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: str = "fr",
                  progress: Progress | None = None, now: str | None = None,
-                 workers: int | None = None,
-                 html_actors: int = REPORT_HTML_ACTORS) -> ReportResult:
-    """Write ``report.html``, ``pairs.csv`` and ``report.json`` into ``out_dir`` (created if
-    needed; the files replace the previous report only once all are complete).
+                 workers: int | None = None, html_actors: int = REPORT_HTML_ACTORS,
+                 phase: Phase | None = None) -> ReportResult:
+    """Write ``report.html``, ``pairs.csv`` and ``report.json`` into ``out_dir`` (created when
+    the files are written; they replace the previous report only once all are complete).
 
-    ``progress(done, total)`` follows the embedding of new texts, if any, then the actors.
+    An empty registry raises :class:`EmptyRegistryError` and a bad parameter
+    :class:`ValidationError`, before anything is loaded or created.
+
+    ``phase(text)`` announces each step ("loading the registry and the model"...), as the
+    first ones take seconds with nothing to count. ``progress(done, total)`` follows the
+    embedding of new texts, if any, then the actors (from ``(0, n)``).
     ``now`` fixes the creation time (default: the current UTC time). ``workers`` processes
     rank the actors (default ``matcher.settings.threads``, i.e. ``SOLIRIS_THREADS``; the
     output does not depend on it). ``report.html`` unfolds the suggestions of the first
     ``html_actors`` actors (by id) so that it stays readable in a browser; ``pairs.csv`` and
     ``report.json`` always hold every actor's.
     """
-    _check(matcher, top, lang, html_actors)
     out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise SolirisError(f"cannot create the report folder {out_dir}: {exc}") from exc
+    _check(matcher, out_dir, top, lang, html_actors)
+    if matcher.store.count() == 0:  # before loading the model: fail fast
+        raise EmptyRegistryError(matcher.settings.db_path)
+    announce = phase or (lambda text: None)
     created_at = now or now_iso()
+    announce("loading the registry and the model")
     index, created, registry_hash = _snapshot(matcher, progress)
     n = len(index)
+    if n == 0:  # emptied meanwhile
+        raise EmptyRegistryError(matcher.settings.db_path)
+    announce("grouping actors by theme and drawing the map")
     history = compare(read_previous(out_dir / "report.json"),
                       [p.id for p in index.profiles], created)
     with threadpool_limits(limits=1):  # small products: faster on one thread
@@ -94,6 +113,7 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
             json_path = files.final("report.json")
             html_part = files.scratch("actors-html")
             json_part = files.scratch("actors-json")
+            announce("ranking every actor's partners")
             streamed = _stream_actors(
                 matcher, index, top, lang, progress, workers or matcher.settings.threads,
                 created, clustering, layout, set(history.added[:render_html.NEWCOMERS_SHOWN]),
@@ -105,6 +125,7 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
                 clustering=clustering, layout=layout, gaps=gap_table(index), history=history,
                 created=created, newcomer_matches=streamed.newcomer_matches,
                 html_actors=min(html_actors, n))
+            announce("writing report.html and report.json")
             _write_html(html_path, view, html_part)
             write_json(json_path, _json_head(matcher, view, top, lang, streamed.pair_count),
                        json_part)
@@ -133,9 +154,13 @@ def _stream_actors(matcher: Matcher, index: Index, top: int, lang: str,
     collector = SynergyCollector(index, SYNERGIES)
     newcomer_matches: dict[int, list[dict[str, Any]]] = {}
     pair_count = 0
+    # Closed explicitly, not left to garbage collection: an error or Ctrl-C stops the worker
+    # processes before it reaches the caller.
     with PairsCsv(csv_path) as pairs, ActorLines(json_part) as actors, \
-            html_part.open("w", encoding="utf-8", newline="\n") as html_stream:
-        for row, matches in iter_suggestions(matcher, index, top, progress, workers=workers):
+            html_part.open("w", encoding="utf-8", newline="\n") as html_stream, \
+            contextlib.closing(iter_suggestions(matcher, index, top, progress,
+                                                workers=workers)) as ranked:
+        for row, matches in ranked:
             profile = index.profiles[row]
             suggestions = [suggestion(rank, m) for rank, m in enumerate(matches, start=1)]
             for i, m in enumerate(matches):
@@ -156,8 +181,15 @@ def _stream_actors(matcher: Matcher, index: Index, top: int, lang: str,
     return _Streamed(pair_count, synergies, newcomer_matches)
 
 
-def _check(matcher: Matcher, top: int, lang: str, html_actors: int) -> None:
+def _check(matcher: Matcher, out_dir: Path, top: int, lang: str, html_actors: int) -> None:
+    """Refuse bad parameters before the model is loaded and anything is written."""
     issues = []
+    # The folder is created later: a file where it, or a folder above it, would be is an
+    # error worth telling now (and in these words, rather than "File exists").
+    existing = next((p for p in (out_dir, *out_dir.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        issues.append(Issue(f"{existing} is a file, not a folder", field="out_dir",
+                            value=str(out_dir)))
     if not isinstance(html_actors, int) or isinstance(html_actors, bool) or html_actors < 0:
         issues.append(Issue(f"must be a whole number of 0 or more, got {html_actors!r}",
                             field="html_actors", value=html_actors))

@@ -3,7 +3,8 @@ compare actor ids and creation times (an actor removed and registered again coun
 
 ``report.json`` lists its actors last, one per line (see :mod:`matcher.report.output`), so the
 previous report is read a line at a time, even for 100,000 actors; any other valid layout is
-read whole. A missing or unreadable previous report means "no previous report".
+read whole. A missing or unreadable previous report means "no previous report": so does one
+nested too deep for the JSON parser (a RecursionError), since the folder may hold anything.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class History:
 def read_previous(path: Path) -> PreviousReport | None:
     try:
         return _read_by_lines(path) or _read_whole(path)
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,
+            RecursionError):
         return None
 
 

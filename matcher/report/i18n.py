@@ -209,8 +209,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "open_all": {"fr": "Tout déplier", "nl": "Alles openklappen", "en": "Unfold all"},
     "no_suggestion": {"fr": "Aucune suggestion.", "nl": "Geen suggesties.",
                       "en": "No suggestion."},
-    "empty": {"fr": "Le registre est vide.", "nl": "Het register is leeg.",
-              "en": "The registry is empty."},
     "footer": {
         "fr": "Généré par Soliris Match {version}. Fichier autonome : il s'ouvre hors ligne. "
               "Les mêmes données figurent dans report.json et pairs.csv.",

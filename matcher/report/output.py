@@ -3,7 +3,9 @@
 Nothing in the output folder is touched until every file is complete: each file is written
 under a hidden temporary name in the same folder, then renamed over the old one
 (``os.replace`` is atomic on one file system); ``report.json`` goes last. A failed run leaves
-the previous report as it was and removes its temporary files.
+the previous report as it was and removes its temporary files. A run killed outright cannot,
+so temporary names carry the process id, and the next run removes those of processes that
+are gone (never those of a run still going, nor any other file).
 
 ``report.json`` keeps its per-actor entries last, one per line (``ACTORS_LINE`` then one
 entry a line), so that the next run can read a 100,000-actor report line by line.
@@ -11,22 +13,31 @@ entry a line), so that the next run can read a 100,000-actor report line by line
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from matcher.errors import SolirisError
 from matcher.ranking import rounded
 from matcher.report.history import ACTORS_LINE
 
 FILE_NAMES = ("pairs.csv", "report.html", "report.json")  # in the order they are renamed
+SCRATCH_LABELS = ("actors-html", "actors-json")  # parts of report.html and report.json
+# ".LABEL.PID.RANDOM.tmp" (tempfile's 8 random characters); earlier versions had no PID.
+_LABELS = "|".join(map(re.escape, (*FILE_NAMES, *SCRATCH_LABELS)))
+TEMP_NAME = re.compile(rf"\.(?:{_LABELS})\.(?:(\d{{1,10}})\.)?[a-z0-9_]{{8}}\.tmp")
 CSV_DELIMITER = ";"
 CSV_DECIMAL = ","  # Belgian spreadsheet programs read 0,7123 as a number with a ';' separator
 REASON_SEPARATOR = " | "
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # text a spreadsheet would evaluate
 # Columns of pairs.csv: these, then any other score part the engine reports (in its order),
 # then "reasons".
 PAIR_COLUMNS = ("source_id", "source_name", "target_id", "target_name", "rank", "score",
@@ -36,7 +47,11 @@ MAIN_PARTS = PAIR_COLUMNS[6:]
 
 class ReportFiles:
     """Temporary files in ``out_dir``: :meth:`final` ones renamed by :meth:`commit`,
-    :meth:`scratch` ones always deleted."""
+    :meth:`scratch` ones always deleted.
+
+    Entering creates ``out_dir`` if needed: only now, so that a run that fails earlier (a
+    model that does not load, an empty registry) leaves no empty folder behind.
+    """
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
@@ -44,7 +59,10 @@ class ReportFiles:
         self._scratch: list[Path] = []
 
     def _temp(self, label: str) -> Path:
-        fd, name = tempfile.mkstemp(dir=self.out_dir, prefix=f".{label}.", suffix=".tmp")
+        if label not in (*FILE_NAMES, *SCRATCH_LABELS):  # TEMP_NAME must know every label
+            raise ValueError(f"unknown report file label {label!r}")
+        fd, name = tempfile.mkstemp(dir=self.out_dir, prefix=f".{label}.{os.getpid()}.",
+                                    suffix=".tmp")
         os.close(fd)
         return Path(name)
 
@@ -59,14 +77,36 @@ class ReportFiles:
         return path
 
     def commit(self) -> list[Path]:
+        """Rename the final files over the previous ones, ``report.json`` last.
+
+        Every target is checked before the first rename, so that a folder in the way fails
+        the run with the previous report whole; if a rename fails anyway, the temporary files
+        not yet renamed stay listed for :meth:`cleanup`.
+        """
+        names = [name for name in FILE_NAMES if name in self._final]
+        self._check_targets(names)
         done = []
-        for name in FILE_NAMES:
-            if name in self._final:
-                target = self.out_dir / name
-                os.chmod(self._final[name], 0o644)
-                os.replace(self._final.pop(name), target)
-                done.append(target)
+        for name in names:
+            target = self.out_dir / name
+            os.chmod(self._final[name], 0o644)
+            os.replace(self._final[name], target)
+            del self._final[name]
+            done.append(target)
         return done
+
+    def _check_targets(self, names: Iterable[str]) -> None:
+        """Refuse a target that is there but not a regular file: ``os.replace`` cannot put a
+        file over a folder, and replacing a link or a device is not the report's call."""
+        for name in names:
+            target = self.out_dir / name
+            try:
+                mode = os.lstat(target).st_mode
+            except FileNotFoundError:
+                continue
+            if not stat.S_ISREG(mode):
+                what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+                raise SolirisError(f"cannot replace {target}: it is {what}; move it out of "
+                                   "the way and run the report again")
 
     def cleanup(self) -> None:
         for path in [*self._final.values(), *self._scratch]:
@@ -75,10 +115,51 @@ class ReportFiles:
         self._scratch.clear()
 
     def __enter__(self) -> ReportFiles:
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SolirisError(f"cannot create the report folder {self.out_dir}: "
+                               f"{exc.strerror or exc}") from exc
+        self._check_targets(FILE_NAMES)  # now rather than after the long part of the run
+        self._remove_stale()
         return self
+
+    def _remove_stale(self) -> None:
+        """Remove the temporary files of earlier runs that were killed (SIGKILL, power loss)
+        before they could clean up; their names say which process made them."""
+        with os.scandir(self.out_dir) as entries:
+            stale = [entry.path for entry in entries
+                     if (match := TEMP_NAME.fullmatch(entry.name))
+                     and not (match[1] and _running(int(match[1])))]
+        for path in stale:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     def __exit__(self, *exc: object) -> None:
         self.cleanup()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists, i.e. may still be writing its temporary files."""
+    if pid == os.getpid() or os.name != "posix":  # elsewhere signal 0 is no mere probe
+        return True
+    if pid <= 0:  # no process; os.kill(0, ...) would probe our own process group
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def spreadsheet_text(text: str) -> str:
+    """``text`` for a cell that a spreadsheet shows rather than runs: one that begins like a
+    formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading apostrophe, as
+    OWASP advises against CSV injection. Only for ``pairs.csv``, which is opened in
+    spreadsheets; ``soliris export`` writes values as they are, to be imported again."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def csv_number(value: float) -> str:
@@ -87,8 +168,9 @@ def csv_number(value: float) -> str:
 
 class PairsCsv:
     """``pairs.csv``: UTF-8 with BOM, ';' separator, decimal comma, CRLF lines, one row per
-    suggested pair. The header is written with the first row, once the engine's score parts
-    are known (``PAIR_COLUMNS``, the engine's other parts, ``reasons``)."""
+    suggested pair; text that a spreadsheet would take for a formula is escaped
+    (:func:`spreadsheet_text`). The header is written with the first row, once the engine's
+    score parts are known (``PAIR_COLUMNS``, the engine's other parts, ``reasons``)."""
 
     def __init__(self, path: Path):
         self._stream = path.open("w", encoding="utf-8-sig", newline="")
@@ -108,10 +190,10 @@ class PairsCsv:
                 self._header(s["parts"])
             assert self._parts is not None
             self._writer.writerow([
-                source["id"], source["name"], s["id"], s["name"], str(s["rank"]),
-                csv_number(s["score"]),
+                *map(spreadsheet_text, (source["id"], source["name"], s["id"], s["name"])),
+                str(s["rank"]), csv_number(s["score"]),
                 *(csv_number(s["parts"][p]) if p in s["parts"] else "" for p in self._parts),
-                REASON_SEPARATOR.join(s["reasons"])])
+                spreadsheet_text(REASON_SEPARATOR.join(s["reasons"]))])
 
     def close(self) -> None:
         if self._parts is None:

@@ -8,19 +8,23 @@ similarities are computed here, a block of rows at a time (``block × n`` floats
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import multiprocessing
+import os
+import signal
 import sys
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from matcher.engine import Matcher
+from matcher.errors import SolirisError
 from matcher.index import Index
 from matcher.ranking import COMPLEMENTARY_KINDS, Filters, Match, rank
 
@@ -29,25 +33,41 @@ Progress = Callable[[int, int], None]
 
 
 def iter_suggestions(matcher: Matcher, index: Index, top: int,
-                     progress: Progress | None = None, block_rows: int = BLOCK_ROWS,
-                     workers: int = 1) -> Iterator[tuple[int, list[Match]]]:
+                     progress: Progress | None = None, block_rows: int | None = None,
+                     workers: int = 1) -> Generator[tuple[int, list[Match]], None, None]:
     """Yield ``(row, matches)`` for every actor of ``index`` in row order (= id order).
 
-    ``workers`` > 1 ranks blocks in that many forked processes (Linux; they share the index
-    copy-on-write), a few blocks ahead of the caller; the results are the same as with one.
+    ``workers`` > 1 ranks blocks (of ``block_rows``, default ``BLOCK_ROWS``) in forked
+    processes (Linux; they share the index copy-on-write), a few blocks ahead of the caller;
+    the results are the same as with one. There are at most as many processes as cores and
+    blocks: more would only compete for the same cores (and fork for nothing). Closing the
+    iterator early (an error, Ctrl-C) terminates them.
     """
     n = len(index)
+    block_rows = block_rows or BLOCK_ROWS
     starts = range(0, n, block_rows)
-    if workers > 1 and len(starts) > 1 and _can_fork():
-        blocks: Iterator[list[tuple[int, list[Match]]]] = _forked_blocks(
-            matcher, index, top, block_rows, workers)
+    processes = min(workers, usable_cores(), len(starts))
+    blocks: Generator[list[tuple[int, list[Match]]], None, None]
+    if processes > 1 and _can_fork():
+        blocks = _forked_blocks(matcher, index, top, block_rows, processes)
     else:
         blocks = (_rank_block(matcher, index, top, start, min(start + block_rows, n))
                   for start in starts)
-    for start, block in zip(starts, blocks, strict=True):
-        yield from block
-        if progress is not None:
-            progress(min(start + block_rows, n), n)
+    if progress is not None:
+        progress(0, n)  # the count starts now (see matcher.progress.ProgressBar)
+    with contextlib.closing(blocks):
+        for start, block in zip(starts, blocks, strict=True):
+            yield from block
+            if progress is not None:
+                progress(min(start + block_rows, n), n)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system tells)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _rank_block(matcher: Matcher, index: Index, top: int, start: int, stop: int
@@ -67,42 +87,102 @@ def _rank_block(matcher: Matcher, index: Index, top: int, start: int, stop: int
 
 
 # -- worker processes ---------------------------------------------------------------------
+#
+# Each worker has its own pipe: block i goes to worker i % workers, which answers in the order
+# it was asked, so the blocks come back in order. multiprocessing.Pool is not used: its
+# workers share queue locks, and one killed while holding a lock (SIGTERM to the whole group
+# from `systemctl stop`, the OOM killer) leaves Pool.terminate() waiting for ever. Here a
+# dead worker only closes its pipe, and stopping is killing and joining.
 
-_SHARED: tuple[Matcher, Index, int, int] | None = None  # set before forking the workers
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+AHEAD = 2  # blocks asked of each worker in advance
+
+
+class WorkerStopped(SolirisError):
+    """A worker process ended without answering (killed from outside)."""
 
 
 def _can_fork() -> bool:
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _worker_init() -> None:
+def _worker(conn: Connection, matcher: Matcher, index: Index, top: int, block_rows: int
+            ) -> None:
+    """Rank the blocks the parent asks for until it closes the pipe.
+
+    Interruption is left to the parent: Ctrl-C signals every process of the terminal's
+    group, and a worker would print a KeyboardInterrupt traceback. The parent stops the
+    workers with SIGTERM, which must keep its default action here rather than the handler a
+    command may have set in the parent (inherited through fork); both signals were blocked
+    from the fork until now (see :func:`_forked_blocks`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     threadpool_limits(limits=1)  # one process per core: one thread each
+    while True:
+        try:
+            start = conn.recv()
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, _rank_block(
+                matcher, index, top, start, min(start + block_rows, len(index))))
+        except Exception as exc:  # raised again in the parent
+            answer = (False, exc)
+        conn.send(answer)
 
 
-def _worker_block(start: int) -> list[tuple[int, list[Match]]]:
-    assert _SHARED is not None
-    matcher, index, top, block_rows = _SHARED
-    return _rank_block(matcher, index, top, start, min(start + block_rows, len(index)))
+@contextlib.contextmanager
+def _worker_pipes() -> Iterator[None]:
+    """A worker's pipe closed or reset: the worker is gone (killed from outside)."""
+    try:
+        yield
+    except (EOFError, OSError) as exc:
+        raise WorkerStopped("a worker process of the report stopped before finishing "
+                            "(killed?); run the report again") from exc
 
 
 def _forked_blocks(matcher: Matcher, index: Index, top: int, block_rows: int, workers: int
-                   ) -> Iterator[list[tuple[int, list[Match]]]]:
-    global _SHARED
-    _SHARED = (matcher, index, top, block_rows)
+                   ) -> Generator[list[tuple[int, list[Match]]], None, None]:
+    context = multiprocessing.get_context("fork")
+    starts = range(0, len(index), block_rows)
+    processes: list[BaseProcess] = []
+    pipes: list[Connection] = []
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_worker_init) as pool:
-            starts = iter(range(0, len(index), block_rows))
-            pending: deque[Any] = deque(pool.apply_async(_worker_block, (start,))
-                                        for start in islice(starts, 2 * workers))
-            while pending:
-                block = pending.popleft().get()
-                following = next(starts, None)
-                if following is not None:  # keep a bounded number of blocks in flight
-                    pending.append(pool.apply_async(_worker_block, (following,)))
-                yield block
+        # SIGINT and SIGTERM stay blocked in a worker until it has set them up: one arriving
+        # in between would run the parent's handler, or be lost and leave it running.
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            for _ in range(workers):
+                ours, theirs = context.Pipe()
+                process = context.Process(target=_worker, daemon=True,
+                                          args=(theirs, matcher, index, top, block_rows))
+                process.start()
+                theirs.close()
+                processes.append(process)
+                pipes.append(ours)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        with _worker_pipes():
+            for i in range(min(AHEAD * workers, len(starts))):
+                pipes[i % workers].send(starts[i])
+        for i in range(len(starts)):
+            pipe = pipes[i % workers]
+            with _worker_pipes():
+                ok, answer = pipe.recv()
+                if ok and i + AHEAD * workers < len(starts):  # a bounded number asked ahead
+                    pipe.send(starts[i + AHEAD * workers])
+            if not ok:
+                raise answer
+            yield answer
     finally:
-        _SHARED = None
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join()
+        for pipe in pipes:
+            pipe.close()
 
 
 def is_cross_kind(kind_a: str, kind_b: str) -> bool:

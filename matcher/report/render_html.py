@@ -220,12 +220,9 @@ def head(view: View) -> str:
         "</header>",
         "<main>",
     ]
-    if len(view.index) == 0:
-        out.append(f'<section id="overview"><h2>{e(tr(lang, "overview"))}</h2>'
-                   f'<p>{e(tr(lang, "empty"))}</p></section>')
-    else:
-        out += [_overview(view), _synergies(view), _clusters(view), _map(view),
-                _network(view), _gaps(view), _newcomers(view)]
+    # Every section the navigation names (a report always has actors: see write_report).
+    out += [_overview(view), _synergies(view), _clusters(view), _map(view), _network(view),
+            _gaps(view), _newcomers(view)]
     out.append(_actors_open(view))
     return "\n".join(out) + "\n"
 

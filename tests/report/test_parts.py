@@ -1,18 +1,34 @@
-"""Pieces of the report: blocks, history reading, clusters and the map on edge cases."""
+"""Pieces of the report: blocks, history reading, clusters and the map on edge cases, putting
+the files in place."""
 
 from __future__ import annotations
 
+import io
 import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
+import pytest
 
+import matcher.report.pairs as pairs
+import matcher.report.render_html as render_html
 from matcher.engine import Matcher
+from matcher.errors import SolirisError
+from matcher.progress import ProgressBar
 from matcher.report import write_report
 from matcher.report.clusters import cluster_actors
-from matcher.report.history import compare, read_previous
+from matcher.report.history import ACTORS_LINE, compare, read_previous
 from matcher.report.layout import fixed_sample, map_layout
-from matcher.report.pairs import iter_suggestions
+from matcher.report.output import FILE_NAMES, ReportFiles
+from matcher.report.pairs import iter_suggestions, usable_cores
 from tests.report.conftest import SMALL_REGISTRY
 
 
@@ -36,7 +52,7 @@ def test_block_size_does_not_change_suggestions(small_registry, tmp_path: Path) 
                                                             for _, s in one_block]
     assert forked == small_blocks  # worker processes compute exactly the same
     n = len(index)
-    assert seen == [(min(stop, n), n) for stop in range(4, n + 4, 4)]
+    assert seen == [(0, n), *((min(stop, n), n) for stop in range(4, n + 4, 4))]
 
 
 def test_previous_report_read_by_lines_or_whole(small_registry, tmp_path: Path) -> None:
@@ -58,6 +74,10 @@ def test_previous_report_read_by_lines_or_whole(small_registry, tmp_path: Path) 
     broken.write_text(path.read_text(encoding="utf-8")[:-40], encoding="utf-8")
     assert read_previous(broken) is None
     assert read_previous(tmp_path / "missing.json") is None
+    for name, text in (("deep.json", "[" * 200_000),  # read whole: too deep for the parser
+                       ("deep-lines.json", f'{{\n{ACTORS_LINE}\n{"[" * 200_000}\n  ]\n}}\n')):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        assert read_previous(tmp_path / name) is None, name
 
     created = {a.profile.id: a.created_at for a in matcher.store.all()}
     created[ids[0]] = "2099-01-01T00:00:00+00:00"  # removed and registered again
@@ -90,3 +110,137 @@ def test_tiny_inputs() -> None:
     assert len(sample) == 10 and list(sample) == sorted(sample)
     assert list(fixed_sample(1000, 10)) == list(sample)
     assert list(fixed_sample(5, 10)) == [0, 1, 2, 3, 4]
+
+
+def test_commit_checks_every_target_before_renaming(tmp_path: Path) -> None:
+    (tmp_path / "pairs.csv").write_text("old", encoding="utf-8")
+    with pytest.raises(SolirisError, match="report.json: it is a folder"):
+        with ReportFiles(tmp_path) as files:
+            for name in FILE_NAMES:
+                files.final(name).write_text("new", encoding="utf-8")
+            files.scratch("actors-json")
+            (tmp_path / "report.json").mkdir()  # appears while the report runs
+            files.commit()
+    assert (tmp_path / "pairs.csv").read_text(encoding="utf-8") == "old"  # nothing renamed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pairs.csv", "report.json"]
+
+
+def test_a_failed_rename_leaves_no_temporary_file(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    replace = os.replace
+
+    def second_fails(source: str | Path, target: str | Path) -> None:
+        if Path(target).name == FILE_NAMES[1]:
+            raise OSError(5, "Input/output error")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", second_fails)
+    with pytest.raises(OSError), ReportFiles(tmp_path) as files:
+        for name in FILE_NAMES:
+            files.final(name).write_text("new", encoding="utf-8")
+        files.commit()
+    assert [p.name for p in tmp_path.iterdir()] == [FILE_NAMES[0]]
+
+
+def test_a_folder_in_the_way_fails_the_run_before_it_starts(small_registry,
+                                                           tmp_path: Path) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:4])
+    out = tmp_path / "out"
+    write_report(matcher, out, top=2)
+    (out / "report.json").unlink()
+    (out / "report.json").mkdir()
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    with pytest.raises(SolirisError, match="report.json: it is a folder"):
+        write_report(matcher, out, top=3)
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILE_NAMES)
+
+
+def test_temporary_files_of_killed_runs_are_removed(small_registry, tmp_path: Path) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:4])
+    out = tmp_path / "out"
+    out.mkdir()
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = [f".pairs.csv.{gone.pid}.abcd1234.tmp",  # a run killed with SIGKILL
+             ".report.json.x1y2z3w4.tmp"]  # an earlier version's name, without the process
+    kept = [f".actors-json.{os.getppid()}.abcd1234.tmp",  # a run still going
+            ".pairs.csv.tmp", ".notes.abcd1234.tmp", "pairs.csv.abcd1234.tmp"]  # not ours
+    for name in [*stale, *kept]:
+        (out / name).write_text("x", encoding="utf-8")
+    write_report(matcher, out, top=2)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*FILE_NAMES, *kept])
+
+
+forks = pytest.mark.skipif(usable_cores() < 2 or not sys.platform.startswith("linux"),
+                           reason="worker processes need two cores and fork")
+
+
+@forks
+def test_worker_processes_leave_interruption_to_the_parent(small_registry,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    index = matcher.index()
+    parent = os.getpid()
+    rank_block = pairs._rank_block
+
+    def interrupted(*args: Any) -> Any:
+        if os.getpid() != parent:  # in a worker; Ctrl-C signals the whole process group
+            if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+                raise RuntimeError("a worker would not stop when the parent terminates it")
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.05)
+            except KeyboardInterrupt:
+                raise RuntimeError("a worker was interrupted by Ctrl-C") from None
+        return rank_block(*args)
+
+    monkeypatch.setattr(pairs, "_rank_block", interrupted)
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)  # as `soliris report`
+    try:
+        rows = [row for row, _ in iter_suggestions(matcher, index, 3, block_rows=4, workers=2)]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert rows == list(range(len(index)))
+
+
+@forks
+def test_no_more_processes_than_cores_or_blocks(small_registry) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    index = matcher.index()
+    suggestions = iter_suggestions(matcher, index, 3, block_rows=2, workers=200)
+    next(suggestions)
+    blocks = -(-len(index) // 2)
+    assert 2 <= len(multiprocessing.active_children()) <= min(usable_cores(), blocks)
+    assert len(list(suggestions)) == len(index) - 1
+    assert multiprocessing.active_children() == []
+
+
+@forks
+def test_a_failed_run_stops_its_worker_processes(small_registry, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    monkeypatch.setattr(pairs, "BLOCK_ROWS", 2)
+
+    def interrupted(*args: Any) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(render_html, "actor", interrupted)
+    with pytest.raises(KeyboardInterrupt) as info:
+        write_report(matcher, tmp_path / "out", top=2, workers=2)
+    assert info.traceback  # still held: the workers did not wait for it to be freed
+    assert multiprocessing.active_children() == []
+
+
+def test_progress_is_timed_from_the_start_of_its_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [0.0]
+    monkeypatch.setattr("matcher.progress.time", SimpleNamespace(monotonic=lambda: clock[0]))
+    out = io.StringIO()
+    bar = ProgressBar("report", stream=out, enabled=True)
+    clock[0] = 50.0  # the model loaded, the actors grouped: nothing to count
+    bar(0, 100)
+    clock[0] = 51.0
+    bar(10, 100)
+    assert out.getvalue().split("\r")[-1] == \
+        "report [###...........................] 10/100    1.0s elapsed, ~   9s left "

@@ -3,18 +3,26 @@ the previous report, escaping, an empty registry, a failed run, and the command 
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import os
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import matcher.report.pairs as pairs
 import matcher.report.render_html as render_html
+from matcher import engine
 from matcher.cli import main
+from matcher.encoders import Encoder
 from matcher.engine import Matcher
+from matcher.errors import ConfigError
 from matcher.profile import validate_record
-from matcher.report import write_report
+from matcher.report import EmptyRegistryError, write_report
 
 Build = Callable[[Sequence[dict[str, Any]]], Matcher]
 
@@ -106,17 +114,64 @@ def test_user_text_is_escaped(small_registry: Build, tmp_path: Path) -> None:
     assert html.count("<script>") == 1  # our own filter script only
 
 
-def test_empty_registry(matcher: Matcher, tmp_path: Path) -> None:
-    try:
-        matcher.index()
-    except ValueError as exc:  # an engine problem, not the report's: make it visible
-        pytest.xfail(f"Matcher.index() fails on an empty registry: {exc}")
-    result = write_report(matcher, tmp_path / "out")
-    assert result.actor_count == 0 and result.pair_count == 0
-    data = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
-    assert data["actors"] == [] and data["synergies"] == []
-    rows = (tmp_path / "out" / "pairs.csv").read_text(encoding="utf-8-sig").splitlines()
-    assert len(rows) == 1  # the header
+def test_pairs_csv_text_cannot_run_as_a_formula(small_registry: Build, tmp_path: Path) -> None:
+    names = ['=HYPERLINK("http://evil.example/","x")', "+32 Entraide", "-Moins",
+             "@Bruxelles", "Ordinary name"]
+    records = [{**actor(f"assoc-f{i}", "association", ["CD"],
+                        "Soutien scolaire et cantines pour les écoles de Kinshasa."),
+                "name": name} for i, name in enumerate(names)]
+    matcher = small_registry([*GAP_REGISTRY[:3], *records])
+    write_report(matcher, tmp_path, top=3)
+    text = (tmp_path / "pairs.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=";"))
+    expected = {f"assoc-f{i}": name if name[0].isalpha() else "'" + name
+                for i, name in enumerate(names)}
+    cells = {row["source_id"]: row["source_name"] for row in rows}
+    cells.update((row["target_id"], row["target_name"]) for row in rows)
+    assert {key: cells[key] for key in expected} == expected
+    for row in rows:  # numbers stay numbers
+        for column in ("score", "semantic", "geography", "complementarity", "diversity"):
+            float(row[column].replace(",", "."))
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert {a["name"] for a in data["actors"]} >= set(names)  # only the CSV is escaped
+
+
+def test_an_empty_registry_is_refused_and_touches_nothing(
+        small_registry: Build, matcher: Matcher, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # A scheduled run on an emptied registry must not replace last week's report by an
+    # empty one (nor create a folder).
+    with pytest.raises(EmptyRegistryError):
+        write_report(matcher, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
+
+    out = tmp_path / "out"
+    write_report(small_registry(GAP_REGISTRY[:3]), out, top=2)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    for record in GAP_REGISTRY[:3]:
+        matcher.remove(record["id"])
+    db = matcher.settings.db_path
+    assert main(["--db", str(db), "report", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == (f"soliris: error: the registry {db} is empty: import profiles first "
+                   "(soliris import FILE)\n")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_model_that_does_not_load_creates_no_folder(small_registry: Build, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    db = small_registry(GAP_REGISTRY[:3]).settings.db_path
+
+    def no_model(spec: str, threads: int = 2) -> Encoder:
+        raise ConfigError(f"cannot load model '{spec}'")
+
+    monkeypatch.setattr(engine, "load_encoder", no_model)
+    out = tmp_path / "reports" / "latest"
+    assert main(["--db", str(db), "report", "--out", str(out)]) == 1
+    assert "cannot load model" in capsys.readouterr().err
+    assert not (tmp_path / "reports").exists()
 
 
 def test_failed_run_keeps_the_previous_report(small_registry: Build, tmp_path: Path,
@@ -134,6 +189,44 @@ def test_failed_run_keeps_the_previous_report(small_registry: Build, tmp_path: P
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
+class Terminated(Exception):
+    """What SIGTERM raises in the test, unless the report handles it."""
+
+
+def test_sigterm_stops_the_report_like_ctrl_c(small_registry: Build, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              encoder: Encoder,
+                                              capfd: pytest.CaptureFixture[str]) -> None:
+    matcher = small_registry(GAP_REGISTRY)
+    out = tmp_path / "out"
+    write_report(matcher, out, top=2)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(engine, "load_encoder", lambda spec, threads=2: encoder)
+    monkeypatch.setattr(pairs, "BLOCK_ROWS", 2)  # worker processes too, with 2 cores
+    monkeypatch.setenv("SOLIRIS_THREADS", "2")
+    capfd.readouterr()
+    render_actor = render_html.actor
+
+    def terminated(*args: Any) -> str:  # `systemctl stop` while actors are written
+        os.kill(os.getpid(), signal.SIGTERM)
+        return render_actor(*args)
+
+    def unhandled(signum: int, frame: object) -> None:
+        raise Terminated
+
+    monkeypatch.setattr(render_html, "actor", terminated)
+    previous = signal.signal(signal.SIGTERM, unhandled)
+    try:
+        code = main(["--db", str(matcher.settings.db_path), "report", "--out", str(out)])
+        assert signal.getsignal(signal.SIGTERM) is unhandled  # restored afterwards
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert code == 130
+    err = capfd.readouterr().err  # the workers' output too
+    assert err.endswith("soliris: interrupted\n") and "Traceback" not in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no temporary file
+
+
 def test_command_line(small_registry: Build, tmp_path: Path,
                       capsys: pytest.CaptureFixture[str]) -> None:
     matcher = small_registry(GAP_REGISTRY)
@@ -144,6 +237,9 @@ def test_command_line(small_registry: Build, tmp_path: Path,
     err = capsys.readouterr().err
     for name in ("pairs.csv", "report.html", "report.json"):
         assert f"wrote {out / name}" in err
+    # The steps before the progress bar say what they do.
+    assert err.startswith("report: loading the registry and the model…\n"
+                          "report: grouping actors by theme and drawing the map…\n")
     data = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert data["parameters"]["top"] == 2 and data["parameters"]["lang"] == "en"
     assert '<html lang="en">' in (out / "report.html").read_text(encoding="utf-8")
@@ -173,5 +269,33 @@ def test_page_actor_limit_must_be_a_count(small_registry: Build, tmp_path: Path,
     code = main(["--db", str(matcher.settings.db_path), "report", "--out", str(tmp_path),
                  "--html-actors", "-1"])
     assert code == 1
-    assert "html_actors" in capsys.readouterr().err
+    assert "field '--html-actors': must be a whole number of 0 or more, got -1" in \
+        capsys.readouterr().err
     assert not (tmp_path / "report.html").exists()
+
+
+def test_out_option(small_registry: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(small_registry(GAP_REGISTRY[:3]).settings.db_path)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    assert main(["--db", db, "report", "--out", ".", "--top", "2"]) == 0
+    assert sorted(p.name for p in here.iterdir()) == ["pairs.csv", "report.html", "report.json"]
+    capsys.readouterr()
+
+    # "/" is a folder too: only --top is refused here (so that nothing is written there).
+    assert main(["--db", db, "report", "--out", "/", "--top", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "field '--top': must be a whole number from 1 to" in err and "--out" not in err
+
+    assert main(["--db", db, "report", "--out", ""]) == 1
+    assert "field '--out': is empty" in capsys.readouterr().err
+
+    note = tmp_path / "notes.md"
+    note.write_text("mine", encoding="utf-8")
+    for out in (note, note / "sub"):
+        assert main(["--db", db, "report", "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert f"field '--out': {note} is a file, not a folder" in err, err
+    assert note.read_text(encoding="utf-8") == "mine"
