@@ -23,7 +23,7 @@ from pathlib import Path
 
 from matcher import __version__
 from matcher.engine import Matcher
-from matcher.errors import Issue, SolirisError, ValidationError, clip
+from matcher.errors import EmptyRegistryError, Issue, SolirisError, ValidationError, clip
 from matcher.formats import FORMATS, detect_format, dump_profiles
 from matcher.profile import ALL_FIELDS, KINDS, ActorProfile, normalise_kind
 from matcher.progress import ProgressBar
@@ -404,8 +404,7 @@ def _why_no_match(matcher: Matcher, command: str, args: argparse.Namespace) -> s
     """Why a query returned nobody: an empty registry, nobody but the actor, or the filters."""
     registered = matcher.store.count()
     if registered == 0:
-        return (f"the registry {matcher.settings.db_path} is empty: import profiles first "
-                "(soliris import FILE)")
+        return str(EmptyRegistryError(matcher.settings.db_path))
     if command == "suggest" and registered == 1:
         return f"'{args.id}' is the only actor in the registry: nobody else to suggest"
     return "no actor matches these filters"

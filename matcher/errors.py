@@ -75,6 +75,16 @@ class NotFoundError(SolirisError):
         super().__init__(f"unknown {what} {label} '{clip(ident)}'")
 
 
+class EmptyRegistryError(SolirisError):
+    """A registry with no actor where actors are needed. A report of it is refused: writing it
+    would replace the previous report (and its "added since" baseline) with an empty one,
+    which is never what a scheduled run wants."""
+
+    def __init__(self, path: object):
+        super().__init__(f"the registry {path} is empty: import profiles first "
+                         "(soliris import FILE)")
+
+
 class ConflictError(SolirisError):
     """An id that already exists where a new one was required."""
 

@@ -55,6 +55,10 @@ from matcher.reasons import Reason, quote
 from matcher.themes import thesaurus
 from matcher.wordmatch import closest_words, word_match
 
+#: The parts of every result's score, in the order ``Match.parts`` lists them.
+SCORE_PARTS = ("semantic", "lexical", "themes", "geography", "complementarity", "kind", "local",
+               "peer", "diversity")
+
 
 @dataclass(frozen=True)
 class Weights:

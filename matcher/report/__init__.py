@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 
 from matcher import __version__
 from matcher.engine import Matcher
-from matcher.errors import Issue, SolirisError, ValidationError
+from matcher.errors import EmptyRegistryError, Issue, SolirisError, ValidationError
 from matcher.index import Index
 from matcher.ranking import Match, rounded, rounded_parts
 from matcher.reasons import LANGS
@@ -50,15 +50,6 @@ REPORT_FORMAT = 1  # version of the report.json layout
 SYNERGIES = 25  # strongest cross-kind pairs listed (and drawn in the network)
 Progress = Callable[[int, int], None]
 Phase = Callable[[str], None]
-
-
-class EmptyRegistryError(SolirisError):
-    """A report of no actor: refused, as writing it would replace the previous report (and its
-    "added since" baseline) with an empty one, which is never what a scheduled run wants."""
-
-    def __init__(self, path: Path | str):
-        super().__init__(f"the registry {path} is empty: import profiles first "
-                         "(soliris import FILE)")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from matcher.errors import SolirisError
-from matcher.ranking import rounded
+from matcher.ranking import SCORE_PARTS, rounded
 from matcher.report.history import ACTORS_LINE
 
 FILE_NAMES = ("pairs.csv", "report.html", "report.json")  # in the order they are renamed
@@ -38,11 +38,12 @@ CSV_DELIMITER = ";"
 CSV_DECIMAL = ","  # Belgian spreadsheet programs read 0,7123 as a number with a ';' separator
 REASON_SEPARATOR = " | "
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # text a spreadsheet would evaluate
-# Columns of pairs.csv: these, then any other score part the engine reports (in its order),
-# then "reasons".
+# Columns of pairs.csv: these, then the engine's other score parts (in its order), then
+# "reasons": the same columns whether the report has pairs or not.
 PAIR_COLUMNS = ("source_id", "source_name", "target_id", "target_name", "rank", "score",
                 "semantic", "geography", "complementarity", "diversity")
 MAIN_PARTS = PAIR_COLUMNS[6:]
+PART_COLUMNS = (*MAIN_PARTS, *(p for p in SCORE_PARTS if p not in MAIN_PARTS))
 
 
 class ReportFiles:
@@ -169,35 +170,26 @@ def csv_number(value: float) -> str:
 class PairsCsv:
     """``pairs.csv``: UTF-8 with BOM, ';' separator, decimal comma, CRLF lines, one row per
     suggested pair; text that a spreadsheet would take for a formula is escaped
-    (:func:`spreadsheet_text`). The header is written with the first row, once the engine's
-    score parts are known (``PAIR_COLUMNS``, the engine's other parts, ``reasons``)."""
+    (:func:`spreadsheet_text`). The header is ``PAIR_COLUMNS``, the engine's other score parts
+    (``matcher.ranking.SCORE_PARTS``) and ``reasons``, with or without pairs."""
 
     def __init__(self, path: Path):
         self._stream = path.open("w", encoding="utf-8-sig", newline="")
         self._writer = csv.writer(self._stream, delimiter=CSV_DELIMITER,
                                   quoting=csv.QUOTE_MINIMAL)
-        self._parts: list[str] | None = None
-
-    def _header(self, parts: Iterable[str]) -> None:
-        self._parts = [*MAIN_PARTS, *(p for p in parts if p not in MAIN_PARTS)]
-        self._writer.writerow([*PAIR_COLUMNS[:6], *self._parts, "reasons"])
+        self._writer.writerow([*PAIR_COLUMNS[:6], *PART_COLUMNS, "reasons"])
 
     def write(self, source: Mapping[str, Any], suggestions: Iterable[Mapping[str, Any]]
               ) -> None:
         """Rows of one actor's suggestions (dicts as in ``report.json``)."""
         for s in suggestions:
-            if self._parts is None:
-                self._header(s["parts"])
-            assert self._parts is not None
             self._writer.writerow([
                 *map(spreadsheet_text, (source["id"], source["name"], s["id"], s["name"])),
                 str(s["rank"]), csv_number(s["score"]),
-                *(csv_number(s["parts"][p]) if p in s["parts"] else "" for p in self._parts),
+                *(csv_number(s["parts"][p]) if p in s["parts"] else "" for p in PART_COLUMNS),
                 spreadsheet_text(REASON_SEPARATOR.join(s["reasons"]))])
 
     def close(self) -> None:
-        if self._parts is None:
-            self._header(())
         self._stream.close()
 
     def __enter__(self) -> PairsCsv:

@@ -13,6 +13,7 @@ from matcher.engine import query_from_text
 from matcher.index import build_index, reduce_profiles
 from matcher.profile import validate_record
 from matcher.ranking import (
+    SCORE_PARTS,
     Filters,
     Weights,
     close_words,
@@ -121,6 +122,12 @@ def test_filters_are_hard_constraints(index, encoder):
     assert ids(Filters(countries=frozenset({"PE"}))) == {"a6"}
     assert "a0" not in ids(Filters(exclude=frozenset({"a0"})))
     assert ids(Filters(countries=frozenset({"BR"}))) == set()
+
+
+def test_every_result_lists_the_score_parts_in_order(index, encoder):
+    for match in rank(index, text_query(encoder, "a project in Kintambo"), top=7):
+        assert tuple(match.parts) == SCORE_PARTS
+        assert match.score == pytest.approx(sum(match.parts.values()), abs=1e-6)
 
 
 def test_geography_counts_countries_and_towns(index, encoder):

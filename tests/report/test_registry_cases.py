@@ -20,9 +20,10 @@ from matcher import engine
 from matcher.cli import main
 from matcher.encoders import Encoder
 from matcher.engine import Matcher
-from matcher.errors import ConfigError
+from matcher.errors import ConfigError, EmptyRegistryError
 from matcher.profile import validate_record
-from matcher.report import EmptyRegistryError, write_report
+from matcher.ranking import SCORE_PARTS
+from matcher.report import write_report
 
 Build = Callable[[Sequence[dict[str, Any]]], Matcher]
 
@@ -134,6 +135,18 @@ def test_pairs_csv_text_cannot_run_as_a_formula(small_registry: Build, tmp_path:
             float(row[column].replace(",", "."))
     data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
     assert {a["name"] for a in data["actors"]} >= set(names)  # only the CSV is escaped
+
+
+def test_pairs_csv_has_the_same_columns_with_or_without_pairs(small_registry: Build,
+                                                               tmp_path: Path) -> None:
+    def header(records: Sequence[dict[str, Any]], out: Path) -> list[str]:
+        write_report(small_registry(records), out, top=2)
+        text = (out / "pairs.csv").read_text(encoding="utf-8-sig")
+        return next(csv.reader(io.StringIO(text), delimiter=";"))
+
+    alone = header(GAP_REGISTRY[:1], tmp_path / "alone")  # one actor: no pair to list
+    assert alone == header(GAP_REGISTRY, tmp_path / "all")
+    assert set(SCORE_PARTS) <= set(alone) and alone[-1] == "reasons"
 
 
 def test_an_empty_registry_is_refused_and_touches_nothing(
