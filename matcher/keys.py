@@ -11,7 +11,7 @@ import hashlib
 import re
 import secrets
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError, clip
 from matcher.store import Store, now_iso
@@ -74,24 +74,24 @@ def list_keys(store: Store) -> list[KeyInfo]:
 def get_key(store: Store, name: str) -> KeyInfo:
     """The key named ``name``, active or revoked; unknown names are an error."""
     with store._connect() as db:
-        row = db.execute("SELECT name, created_at, revoked_at FROM api_keys WHERE name=?",
-                         (name,)).fetchone()
-    if row is None:
-        raise NotFoundError("key", name, label="name")
-    return KeyInfo(*row)
+        return _named(db, name)
 
 
 def revoke_key(store: Store, name: str) -> KeyInfo:
     """Revoke ``name`` (revoking twice keeps the first date); unknown names are an error."""
     with store.keys() as db:
-        row = db.execute("SELECT name, created_at, revoked_at FROM api_keys WHERE name=?",
-                         (name,)).fetchone()
-        if row is None:
-            raise NotFoundError("key", name, label="name")
-        if row[2] is None:
-            stamp = now_iso()
-            db.execute("UPDATE api_keys SET revoked_at=? WHERE name=?", (stamp, name))
-            row = (row[0], row[1], stamp)
+        info = _named(db, name)
+        if info.active:
+            info = replace(info, revoked_at=now_iso())
+            db.execute("UPDATE api_keys SET revoked_at=? WHERE name=?", (info.revoked_at, name))
+    return info
+
+
+def _named(db: sqlite3.Connection, name: str) -> KeyInfo:
+    row = db.execute("SELECT name, created_at, revoked_at FROM api_keys WHERE name=?",
+                     (name,)).fetchone()
+    if row is None:
+        raise NotFoundError("key", name, label="name")
     return KeyInfo(*row)
 
 
