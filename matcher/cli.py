@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FOLDER", help="output folder (default: "
                    "$SOLIRIS_REPORT_DIR or reports/latest)")  # a str: '' must stay visible
     p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5)")
-    p.add_argument("--lang", choices=LANGS, default="fr", help="report language (default fr)")
+    p.add_argument("--lang", choices=LANGS, default="fr", type=str.lower,
+                   help="report language (default fr)")
     p.add_argument("--html-actors", type=int, default=REPORT_HTML_ACTORS, metavar="N",
                    help="actors whose suggestions report.html unfolds, the first N by id "
                         f"(default {REPORT_HTML_ACTORS:,}; the CSV and JSON hold every actor)")
@@ -121,18 +122,49 @@ def _ranking_options(p: argparse.ArgumentParser) -> None:
 
 
 _WRITING_COMMANDS = {"import", "remove", "keys", "report"}
-#: The others only read the registry: a missing one is an error, not a new empty file. `serve`
-#: may start empty, as profiles can be added over HTTP.
-_CREATING_COMMANDS = {"import", "keys", "serve"}
 #: A file with thousands of bad rows usually has one mistake repeated: show the first ones.
 MAX_ISSUES_SHOWN = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    created: list[Path] = []
+    code = _main(args, created)
+    if code != 0 and created:
+        _discard(created)
+    return code
+
+
+def _creates_registry(args: argparse.Namespace) -> bool:
+    """Whether the command may create the registry: the others only read it (a missing one
+    is an error, not a new empty file). `serve` may start empty, as profiles can be added
+    over HTTP."""
+    return args.command in ("import", "serve") or (
+        args.command == "keys" and args.keys_command == "create")
+
+
+def _discard(created: list[Path]) -> None:
+    """Remove a registry this run created (and the folders made for it) when the run
+    failed: "nothing was changed" includes leaving no empty registry at a new path, which a
+    later read command would take for a real one."""
+    database = created[-1]
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    for folder in reversed(created[:-1]):
+        with contextlib.suppress(OSError):  # not empty: something else is there now
+            folder.rmdir()
+
+
+def _main(args: argparse.Namespace, created: list[Path]) -> int:
     try:
         settings = Settings.from_env().with_(db_path=args.db, model=args.model)
-        store = Store(settings.db_path, create=args.command in _CREATING_COMMANDS)
+        creating = _creates_registry(args)
+        path = Path(settings.db_path)
+        if creating and not path.exists():
+            created.extend(folder for folder in reversed(path.parents)
+                           if not folder.exists())
+            created.append(path)
+        store = Store(path, create=creating)
         return _run(args, Matcher(settings, store=store))
     except ValidationError as exc:
         # Only commands that write say so; a refused query has nothing to change.

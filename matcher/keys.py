@@ -44,8 +44,8 @@ def check_name(name: object) -> str:
     """The key name, or a :class:`ValidationError` saying what is wrong with it."""
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise ValidationError([Issue(
-            f"{clip(repr(name))} is not a valid key name: use 1-64 letters, digits, '_', '.' or "
-            "'-', starting with a letter or a digit",
+            f"{clip(repr(name))} is not a valid key name: use 1-64 ASCII letters, digits, '_', "
+            "'.' or '-', starting with a letter or a digit",
             field="name", value=name)])
     return name
 

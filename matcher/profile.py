@@ -40,10 +40,10 @@ _ID_RE = re.compile(ID_PATTERN)
 # Control characters (Unicode category Cc) but tab, line feed and carriage return: a text that
 # holds one (NUL, BEL, ESC...) is binary debris, and breaks terminals, CSV tools and searches.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# Left-to-right and right-to-left overrides make text display in another order than it is
-# written: a name could show as another actor's. Marks and isolates (U+200E, U+2066...), which
-# mixed Arabic and Latin text uses, stay allowed.
-_OVERRIDE_RE = re.compile("[\u202d\u202e]")
+# Direction embeddings and overrides (U+202A, U+202B, U+202D, U+202E) reorder the text after
+# them until a U+202C that may never come: a name could show as another actor's. Marks and
+# isolates (U+200E, U+2066...), which mixed Arabic and Latin text uses, stay allowed.
+_OVERRIDE_RE = re.compile("[\u202a\u202b\u202d\u202e]")
 _LOCALE_RE = re.compile(r"^([a-z]{2,3})[-_][a-z]{2}$")
 _EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL_RE = re.compile(r"^https?://\S+$")
@@ -159,7 +159,7 @@ def validate_record(record: Mapping[str, Any], *, line: int | None = None,
                      "tabs and line breaks but no other control character")
             unreadable.add(key)
         elif override:
-            bad(key, f"holds the direction override U+{ord(override.group()):04X}, which shows "
+            bad(key, f"holds the direction control U+{ord(override.group()):04X}, which shows "
                      "text in another order than it is written; remove it")
             unreadable.add(key)
     values: dict[str, Any] = {}

@@ -179,16 +179,24 @@ class Store:
                           "SELECT name FROM pragma_table_info(?)", (name,)))
                       for (name,) in db.execute("SELECT name FROM sqlite_master WHERE "
                                                 "type='table' AND name NOT LIKE 'sqlite_%'")}
-            # A registry of any version says so (a newer one is reported as such, after).
-            if tables.get("meta") == _TABLES["meta"] and db.execute(
-                    "SELECT 1 FROM meta WHERE key='schema_version'").fetchone():
-                return
-        # A registry whose creation was cut short holds some of its tables: completed.
+            meta_rows = 0
+            if tables.get("meta") == _TABLES["meta"]:
+                # A registry of any version says so (a newer one is reported as such, after).
+                if db.execute("SELECT 1 FROM meta WHERE key='schema_version'").fetchone():
+                    return
+                meta_rows = db.execute("SELECT count(*) FROM meta").fetchone()[0]
         if any(_TABLES.get(name) != columns for name, columns in tables.items()):
             listed = ", ".join(sorted(tables)[:8]) + (", ..." if len(tables) > 8 else "")
             raise ConfigError(f"{self.path} is an SQLite database of another application (its "
                               f"tables: {listed}), not a Soliris registry; nothing was changed: "
                               f"give --db (or SOLIRIS_DB) a new file or a Soliris registry")
+        # The registry's first write is its schema version: a meta table with other rows and
+        # none of it is another program's, or a damaged registry. Only an empty one (a
+        # creation cut short before that write) is completed.
+        if meta_rows:
+            raise ConfigError(f"{self.path} has a meta table without a schema version: it is "
+                              f"not a Soliris registry, or a damaged one; nothing was changed "
+                              f"(restore a copy, or give --db a new file)")
 
     def _open(self) -> sqlite3.Connection:
         if self._immutable:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -220,6 +221,8 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"must be {_BOUND_WORDS[kind]} {bound}, got {shown(error.get('input'))}"
     if kind == "list_type":
         return f"must be a list (a JSON array), got {shown(error.get('input'))}"
+    if kind == "literal_error":  # "Input should be 'fr', 'nl' or 'en'", and what was sent
+        return f"{message}, got {shown(error.get('input'))}"
     return message
 
 
@@ -255,10 +258,33 @@ async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such address: {clip(request.url.path)}"
-    elif exc.status_code == 405 and headers and headers.get("Allow"):
+    elif exc.status_code == 405:
+        # Starlette names the methods of the first route whose path matches; several routes
+        # may share the path (GET and POST /api/actors).
+        allowed = allowed_methods(request) or (headers or {}).get("Allow", "").split(", ")
+        headers = {**(headers or {}), "Allow": ", ".join(allowed)}
         message = (f"{request.method} is not allowed on {clip(request.url.path)} (allowed: "
                    f"{headers['Allow']})")
     return error_response(exc.status_code, code, message, headers=headers)
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method of the API's routes at the request's path, from its OpenAPI paths (a
+    path written out, such as ``/api/actors/import``, wins over a template that also matches
+    it); HEAD with GET, as :class:`service.app.HeadAsGetMiddleware` answers it."""
+    path = request.url.path
+    matching = [(template, operations) for template, operations
+                in request.app.openapi().get("paths", {}).items()
+                if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path)]
+    literal = [entry for entry in matching if entry[0] == path]
+    methods = {method.upper() for _, operations in (literal or matching)
+               for method in operations if method in _HTTP_METHODS}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 async def unicode_error_handler(request: Request, exc: Exception) -> JSONResponse:

@@ -45,6 +45,7 @@ MAX_PAGE = 100
 EXPORT_TYPES = {"jsonl": "application/x-ndjson; charset=utf-8",
                 "csv": "text/csv; charset=utf-8"}
 UPLOAD_CHUNK = 1 << 20
+IMPORT_PARTS = ("file", "format")
 
 
 @router.get("", response_model=ActorList, summary="List actors",
@@ -123,11 +124,14 @@ async def import_actors(
 ) -> ImportReport:
     """All or nothing, upsert by id, exactly like ``soliris import``: on any problem nothing is
     written and the 422 error lists every problem with its line and field."""
-    # FastAPI binds the last of several `file` parts: the others would be dropped unsaid.
-    files = (await request.form()).getlist("file")
-    if len(files) > 1:
-        raise ValidationError([Issue(f"send one file per import, got {len(files)}",
-                                     field="file")])
+    # FastAPI binds the last of parts given twice and ignores unknown ones: say so instead.
+    form = await request.form()
+    issues = [Issue("is not a part of an import upload (send 'file' and, optionally, "
+                    "'format')", field=clip(name)) for name in form if name not in IMPORT_PARTS]
+    issues += [Issue(f"send one {name} per import, got {len(form.getlist(name))}", field=name)
+               for name in IMPORT_PARTS if len(form.getlist(name)) > 1]
+    if issues:
+        raise ValidationError(issues)
     limit = engine.matcher.settings.max_upload_bytes
     data = bytearray()
     while chunk := await file.read(UPLOAD_CHUNK):

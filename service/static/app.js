@@ -501,7 +501,9 @@
       if (result.reasons && result.reasons.length) {
         item.appendChild(el("p", { "class": "label reasons-title" }, t("reasons")));
         var reasons = el("ul", { "class": "reasons" });
-        result.reasons.forEach(function (reason) { reasons.appendChild(el("li", {}, reason)); });
+        result.reasons.forEach(function (reason) {
+          reasons.appendChild(el("li", { dir: "auto" }, reason));
+        });
         item.appendChild(reasons);
       }
 
@@ -557,7 +559,7 @@
     function row(key, value) {
       if (!value || (Array.isArray(value) && !value.length)) { return; }
       list.appendChild(el("dt", {}, t(key)));
-      var dd = el("dd", {});
+      var dd = el("dd", { dir: "auto" });
       if (key === "website") {
         dd.appendChild(el("a", { href: value, rel: "noopener noreferrer" }, value));
       } else if (key === "contact_email") {
@@ -620,6 +622,8 @@
     $("actor-search").addEventListener("input", function (event) {
       window.clearTimeout(actorTimer);
       var q = event.target.value.trim();
+      // Punctuation alone searches for nothing (the API refuses it): list everyone instead.
+      if (!/[\p{L}\p{N}]/u.test(q)) { q = ""; }
       actorTimer = window.setTimeout(function () { loadActors(q); }, 250);
     });
     $("search-form").addEventListener("submit", onSubmit);

@@ -304,3 +304,22 @@ def test_serve_says_when_it_cannot_listen_before_serving(run, profiles_file):
     assert code == 1 and "cannot listen on 127.0.0.1:" in err and "serving" not in err
     code, _, err = run("serve", "--host", "no-such-host.invalid", "--port", "8000")
     assert code == 1 and "cannot listen on no-such-host.invalid:8000" in err
+
+
+@pytest.mark.parametrize("command", [
+    ["import", "missing.jsonl"], ["keys", "create", "-- bad"], ["keys", "list"],
+    ["keys", "revoke", "bob"], ["serve", "--host", "no-such-host.invalid", "--port", "8000"]])
+def test_a_failed_command_leaves_no_new_registry(tmp_path, capsys, command):
+    db = tmp_path / "new" / "deeper" / "soliris.db"
+    assert cli.main(["--db", str(db), *command]) == 1
+    assert "soliris: error:" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither the file nor the folders made for it
+
+
+def test_a_failed_import_into_a_new_registry_leaves_nothing(run, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({**PROFILES[0], "kind": "club"}) + "\n", encoding="utf-8")
+    code, _, err = run("import", str(bad))
+    assert code == 1 and "nothing was changed" in err and not run.db.exists()
+    code, _, _ = run("import", str(bad.with_name("good.jsonl")))
+    assert code == 1 and not run.db.exists()

@@ -183,10 +183,11 @@ def test_control_characters_are_refused_naming_the_field(field, value):
 
 
 @pytest.mark.parametrize("field, value", [("name", "Eau Vive\u202e2202"),
-                                          ("themes", ["\u202deau"])])
+                                          ("themes", ["\u202deau"]),
+                                          ("description", "Eau \u202bpotable")])
 def test_direction_overrides_are_refused_naming_the_field(field, value):
     [issue] = issues_of({**VALID, field: value})
-    assert issue.field == field and "direction override U+202" in issue.message
+    assert issue.field == field and "direction control U+202" in issue.message
 
 
 def test_direction_marks_and_isolates_of_mixed_scripts_are_text():

@@ -191,3 +191,23 @@ def test_a_registry_in_a_read_only_folder_is_read_as_immutable(tmp_path, monkeyp
     with pytest.raises(ReadOnlyRegistryError, match="read-only"):
         store.upsert([profile(2)])
     store.cache_vectors("m", [("h", np.ones(4, dtype=np.float32))])  # skipped, no error
+
+
+def test_a_meta_table_without_a_schema_version_is_refused_untouched(tmp_path):
+    other = tmp_path / "other.db"
+    db = sqlite3.connect(other)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("INSERT INTO meta VALUES ('app', 'x')")
+    db.commit()
+    db.close()
+    damaged = tmp_path / "damaged.db"
+    Store(damaged).upsert([profile(1)])
+    db = sqlite3.connect(damaged)
+    db.execute("DELETE FROM meta WHERE key='schema_version'")
+    db.commit()
+    db.close()
+    for path in (other, damaged):
+        before = path.read_bytes()
+        with pytest.raises(ConfigError, match="meta table without a schema version"):
+            Store(path)
+        assert path.read_bytes() == before

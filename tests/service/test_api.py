@@ -363,6 +363,16 @@ def test_import_of_two_files_at_once_is_422(client, coordinator, service_matcher
     error = assert_error(response, 422, "invalid", "file")
     assert "send one file per import, got 2" in error["message"]
     assert service_matcher.store.count() == ACTOR_COUNT
+    files = [("file", ("a.jsonl", one, "application/x-ndjson"))]
+    response = client.post("/api/actors/import", headers=coordinator, files=files,
+                           data={"format": ["csv", "jsonl"]})
+    assert "send one format per import, got 2" in assert_error(response, 422, "invalid",
+                                                              "format")["message"]
+    response = client.post("/api/actors/import", headers=coordinator, files=files,
+                           data={"extra": "1"})
+    assert "is not a part of an import upload" in assert_error(response, 422, "invalid",
+                                                               "extra")["message"]
+    assert service_matcher.store.count() == ACTOR_COUNT
 
 
 def test_import_over_the_upload_limit_is_413(registry_template, tmp_path, encoder):
@@ -443,7 +453,8 @@ def test_lang_is_read_whatever_its_case(client):
         "results"]
     response = client.get("/api/actors/commune-uccle/suggestions", params={"lang": "Nl"})
     assert response.status_code == 200 and response.json()["lang"] == "nl"
-    assert_error(match(client, lang="de"), 422, "invalid", "lang")
+    error = assert_error(match(client, lang="fr-BE"), 422, "invalid", "lang")
+    assert "'fr', 'nl' or 'en', got \"fr-be\"" in error["message"]
 
 
 def test_match_filters_and_exclude(client):
@@ -647,13 +658,23 @@ def test_unknown_address_and_method_use_the_error_shape(client):
     response = client.delete("/api/health")
     error = assert_error(response, 405, "method_not_allowed")
     assert "GET" in response.headers["allow"]
-    assert error["message"] == "DELETE is not allowed on /api/health (allowed: GET)"
+    assert error["message"] == "DELETE is not allowed on /api/health (allowed: GET, HEAD)"
+
+
+@pytest.mark.parametrize("method, path, allowed", [
+    ("PUT", "/api/actors", "GET, HEAD, POST"),
+    ("PATCH", "/api/actors/commune-uccle", "DELETE, GET, HEAD, PUT"),
+])
+def test_a_405_names_the_methods_of_every_route_at_the_path(client, method, path, allowed):
+    response = client.request(method, path)
+    error = assert_error(response, 405, "method_not_allowed")
+    assert response.headers["allow"] == allowed and f"(allowed: {allowed})" in error["message"]
 
 
 def test_reading_the_import_address_is_405_not_an_unknown_actor(client):
     response = client.get("/api/actors/import")
     error = assert_error(response, 405, "method_not_allowed")
-    assert response.headers["allow"] == "POST" and "allowed: POST" in error["message"]
+    assert response.headers["allow"] == "POST" and "(allowed: POST)" in error["message"]
 
 
 @pytest.mark.parametrize("path", ["/api/health", "/", "/api/actors/commune-uccle"])

@@ -102,6 +102,7 @@ def test_cli_keys_commands(tmp_path, capsys):
 
 
 def test_cli_keys_list_says_when_there_is_none(tmp_path, capsys):
+    Store(tmp_path / "k.db")
     assert cli.main(["--db", str(tmp_path / "k.db"), "keys", "list"]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "no keys yet" in err and "soliris keys create NAME" in err
