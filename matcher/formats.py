@@ -360,7 +360,9 @@ def _csv_column(name: str) -> str:
 def _csv_header(cells: list[str], line: int) -> list[str]:
     """The column names (field names whatever their case and surrounding spaces); every
     required one present, none given twice."""
-    cells = [_csv_column(name) for name in cells]
+    # A spreadsheet's unnamed column with values in it is named by its place in notes.
+    cells = [_csv_column(name) if name.strip() else f"(unnamed column {number})"
+             for number, name in enumerate(cells, start=1)]
     missing = [name for name in ("id", "name", "kind", "description") if name not in cells]
     if missing:
         raise InputFormatError([Issue(

@@ -92,8 +92,13 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
     if n == 0:  # emptied meanwhile
         raise EmptyRegistryError(matcher.settings.db_path)
     announce("grouping actors by theme and drawing the map")
-    history = compare(read_previous(out_dir / "report.json"),
-                      [p.id for p in index.profiles], created)
+    previous_path = out_dir / "report.json"
+    previous = read_previous(previous_path)
+    if previous is None and previous_path.is_file():
+        # Said, not fatal: the report is then written as a first one (no "added since").
+        announce(f"{previous_path} cannot be read as a previous report: this one is compared "
+                 "with none")
+    history = compare(previous, [p.id for p in index.profiles], created)
     with threadpool_limits(limits=1):  # small products: faster on one thread
         clustering = cluster_actors(index)
         layout = map_layout(index.profile_vectors)

@@ -151,6 +151,12 @@ def test_csv_header_names_fields_whatever_their_case_and_spaces():
         parse_profiles(b"id,name,kind,description,ID\nq-8,H,ngo,d,e\n", "csv")
 
 
+def test_csv_unnamed_columns_are_named_by_their_place():
+    parsed = read_profiles(b'id,name,kind,description,,"  "\nq-9,I,ngo,Eau,a,\n', "csv")
+    assert parsed.ignored_fields == ("(unnamed column 5)",)  # column 6 holds nothing
+    assert parsed.profiles[0].description == "Eau"
+
+
 def test_csv_errors_are_reported_at_the_line_where_the_row_starts():
     with pytest.raises(InputFormatError) as info:
         parse_profiles(b'id,name,kind,description\nx,X,ngo,"never closed\n', "csv")

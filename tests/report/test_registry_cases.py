@@ -137,6 +137,18 @@ def test_pairs_csv_text_cannot_run_as_a_formula(small_registry: Build, tmp_path:
     assert {a["name"] for a in data["actors"]} >= set(names)  # only the CSV is escaped
 
 
+def test_an_unreadable_previous_report_is_said_not_fatal(small_registry: Build,
+                                                         tmp_path: Path) -> None:
+    (tmp_path / "report.json").write_text("{not json", encoding="utf-8")
+    steps: list[str] = []
+    write_report(small_registry(GAP_REGISTRY[:3]), tmp_path, top=2, phase=steps.append)
+    assert any("cannot be read as a previous report" in step for step in steps)
+    assert json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))["actor_count"] == 3
+    steps.clear()
+    write_report(small_registry(GAP_REGISTRY[:3]), tmp_path, top=2, phase=steps.append)
+    assert not any("cannot be read" in step for step in steps)  # now a real previous one
+
+
 def test_pairs_csv_has_the_same_columns_with_or_without_pairs(small_registry: Build,
                                                                tmp_path: Path) -> None:
     def header(records: Sequence[dict[str, Any]], out: Path) -> list[str]:
