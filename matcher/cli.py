@@ -30,7 +30,7 @@ from matcher.progress import ProgressBar
 from matcher.ranking import Match
 from matcher.reasons import LANGS, kind_label
 from matcher.settings import REPORT_HTML_ACTORS, Settings
-from matcher.store import Store
+from matcher.store import Store, database_files
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,9 +147,8 @@ def _discard(created: list[Path]) -> None:
     """Remove a registry this run created (and the folders made for it) when the run
     failed: "nothing was changed" includes leaving no empty registry at a new path, which a
     later read command would take for a real one."""
-    database = created[-1]
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    for path in database_files(created[-1]):
+        path.unlink(missing_ok=True)
     for folder in reversed(created[:-1]):
         with contextlib.suppress(OSError):  # not empty: something else is there now
             folder.rmdir()
@@ -275,10 +274,7 @@ def _write_file(path: Path, text: str, registry: Path | str) -> None:
         raise refuse("it does not name a file")
     if path.is_dir():
         raise refuse("it is a folder; give a file name such as registry.jsonl")
-    target = path.resolve()
-    database = Path(registry).resolve()
-    if target in (database, *(database.with_name(database.name + suffix)
-                              for suffix in ("-wal", "-shm", "-journal"))):
+    if path.resolve() in database_files(Path(registry).resolve()):
         raise refuse("it is the registry database itself; choose another file")
     tmp: Path | None = None
     try:

@@ -180,14 +180,14 @@ class Matcher:
             issues.append(Issue("is empty, and an empty country is not a country: give a code "
                                 "or a name (CD, Maroc) or leave the filter out to list every "
                                 "actor", field="country", value=country))
-        if q is not None and not fold_any_script(q):
+        needle = fold_any_script(q) if q is not None else None
+        if needle == "":
             issues.append(Issue("has no letters or digits to search for (the search ignores "
                                 "accents, case and punctuation): leave it out to list every "
                                 "actor", field="q", value=q))
         if issues:
             raise ValidationError(issues)
         codes = set(self.country_codes(country, "country")) if country is not None else None
-        needle = fold_any_script(q) if q is not None else ""
         stored = self.store.all()
         if codes:  # places named in the texts count too (cached per profile content)
             features = text_features([a.profile for a in stored], self.store,

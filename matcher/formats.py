@@ -361,24 +361,24 @@ def _csv_header(cells: list[str], line: int) -> list[str]:
     """The column names (field names whatever their case and surrounding spaces); every
     required one present, none given twice."""
     # A spreadsheet's unnamed column with values in it is named by its place in notes.
-    cells = [_csv_column(name) if name.strip() else f"(unnamed column {number})"
+    names = [_csv_column(name) if name.strip() else f"(unnamed column {number})"
              for number, name in enumerate(cells, start=1)]
-    missing = [name for name in ("id", "name", "kind", "description") if name not in cells]
+    missing = [name for name in ("id", "name", "kind", "description") if name not in names]
     if missing:
         raise InputFormatError([Issue(
             f"the CSV header lacks required column(s) {', '.join(missing)} "
             f"(found: {', '.join(h for h in cells if h) or 'nothing'})", line=line)])
     first: dict[str, int] = {}
     issues = []
-    for number, name in enumerate(cells, start=1):
-        if name in first and name.strip():  # unnamed columns are skipped anyway
+    for number, name in enumerate(names, start=1):  # unnamed ones are numbered: all distinct
+        if name in first:
             issues.append(Issue(f"column '{printable(name)}' appears twice in the header "
                                 f"(columns {first[name]} and {number}); keep one",
                                 field=printable(name), line=line))
         first.setdefault(name, number)
     if issues:
         raise InputFormatError(issues)
-    return cells
+    return names
 
 
 def dump_profiles(profiles: Iterable[ActorProfile], fmt: str, *, private: bool = True) -> str:

@@ -61,6 +61,13 @@ _TABLES = {"meta": ("key", "value"),
            "api_keys": ("name", "key_hash", "created_at", "revoked_at")}
 
 
+def database_files(path: Path) -> tuple[Path, ...]:
+    """The registry database ``path`` and the files SQLite keeps beside it (write-ahead log,
+    its index, a rollback journal): what belongs to the registry on disk."""
+    return (path, *(path.with_name(path.name + suffix) for suffix in ("-wal", "-shm",
+                                                                      "-journal")))
+
+
 def _has_content(path: Path) -> bool:
     try:
         return path.stat().st_size > 0
@@ -148,7 +155,7 @@ class Store:
         # SQLite writes its -wal and -shm files beside the database, even to read it: in a
         # folder that cannot be written (a read-only mount) the file is opened as immutable.
         self._immutable = self.path.exists() and not os.access(self.path.parent, os.W_OK) \
-            and not _has_content(self.path.with_name(self.path.name + "-wal"))
+            and not _has_content(database_files(self.path)[1])  # its write-ahead log
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._refuse_foreign()

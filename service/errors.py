@@ -48,6 +48,8 @@ _STATUS_CODES = {
     500: "internal", 503: "unavailable",
 }
 MAX_DETAILS = 1000
+
+
 def clip_value(message: str, value: object, limit: int = MAX_ECHO_CHARS) -> str:
     """``message`` with the long ``value`` it quotes cut to ``limit`` characters:
     ``unknown actor id 'aaaa…' (60000 characters)``."""
