@@ -42,21 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
                "SOLIRIS_THREADS. See README.md.",
     )
     parser.add_argument("--version", action="version", version=f"soliris {__version__}")
-    parser.add_argument("--db", metavar="PATH", help="registry database (default: $SOLIRIS_DB "
-                        "or ~/.local/share/soliris/soliris.db)")
+    parser.add_argument("--db", metavar="PATH", type=_path_arg, help="registry database "
+                        "(default: $SOLIRIS_DB or ~/.local/share/soliris/soliris.db)")
     parser.add_argument("--model", metavar="NAME", help="encoder: use (default), e5, minilm, "
                         "or a sentence-transformers model name or folder ($SOLIRIS_MODEL)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("import", help="import profiles from .jsonl, .json or .csv (all or "
                        "nothing; upsert by id)")
-    p.add_argument("file", type=Path)
+    p.add_argument("file", type=_path_arg)
     p.add_argument("--format", choices=FORMATS, help="override the format given by the "
                    "file extension")
 
     p = sub.add_parser("export", help="write every profile as JSONL (default) or CSV")
     p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    p.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    p.add_argument("--out", type=_path_arg, help="file to write (default: standard output)")
 
     p = sub.add_parser("list", help="list actors")
     p.add_argument("--kind", choices=KINDS, type=_kind_arg)
@@ -100,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="actors whose suggestions report.html unfolds, the first N by id "
                         f"(default {REPORT_HTML_ACTORS:,}; the CSV and JSON hold every actor)")
     return parser
+
+
+def _path_arg(value: str) -> Path:
+    """A file path; an empty one is refused here, where ``Path("")`` would quietly mean the
+    current folder."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path: give a file name")
+    return Path(value)
 
 
 def _kind_arg(value: str) -> str:

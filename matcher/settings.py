@@ -31,6 +31,15 @@ DEFAULT_MODEL = "use"
 REPORT_HTML_ACTORS = 5_000
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, where the system tells: a
+    container or ``taskset`` may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _default_db() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "soliris" / "soliris.db"

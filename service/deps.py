@@ -9,7 +9,6 @@ key does not work instead of silently getting public answers.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -23,7 +22,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from matcher.engine import Matcher
 from matcher.keys import KeyInfo, lookup_key
-from matcher.settings import Settings
+from matcher.settings import Settings, usable_cores
 from service.errors import ApiError
 
 T = TypeVar("T")
@@ -39,7 +38,7 @@ def default_workers(settings: Settings) -> int:
     """
     if settings.workers:
         return settings.workers
-    return max(1, (os.cpu_count() or 1) // max(1, settings.threads))
+    return max(1, usable_cores() // max(1, settings.threads))
 
 
 class Engine:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import heapq
 import multiprocessing
-import os
 import signal
 import sys
 from collections.abc import Callable, Generator, Iterator
@@ -27,6 +26,7 @@ from matcher.engine import Matcher
 from matcher.errors import SolirisError
 from matcher.index import Index
 from matcher.ranking import COMPLEMENTARY_KINDS, Filters, Match, rank
+from matcher.settings import usable_cores
 
 BLOCK_ROWS = 256
 Progress = Callable[[int, int], None]
@@ -60,14 +60,6 @@ def iter_suggestions(matcher: Matcher, index: Index, top: int,
             yield from block
             if progress is not None:
                 progress(min(start + block_rows, n), n)
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity, where the system tells)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _rank_block(matcher: Matcher, index: Index, top: int, start: int, stop: int

@@ -163,6 +163,19 @@ def test_usage_error_exit_code(run):
     assert info.value.code == 2
 
 
+@pytest.mark.parametrize("args", [["--db", "", "list"], ["--db", " ", "list"], ["import", ""],
+                                  ["export", "--out", ""]])
+def test_an_empty_path_is_a_usage_error_naming_the_option(tmp_path, monkeypatch, capsys, args):
+    # Path("") would quietly mean the current folder ("the registry path . is a folder").
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        cli.main(args)
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert "an empty path: give a file name" in err and "'.'" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_export_reimports_to_the_same_registry(run, profiles_file, tmp_path):
     run("import", str(profiles_file))
     for fmt in ("jsonl", "csv"):
@@ -198,14 +211,14 @@ def test_reimport_uses_the_embedding_cache(run, profiles_file, encoder, monkeypa
 
 
 @pytest.mark.parametrize("target", ["registry", "wal", "journal", "folder", "missing-folder",
-                                    "file-as-folder", "empty"])
+                                    "file-as-folder", "root"])
 def test_export_refuses_a_path_it_cannot_write_and_keeps_the_registry(run, profiles_file,
                                                                      tmp_path, target):
     assert run("import", str(profiles_file))[0] == 0
     (tmp_path / "afile").write_text("mine", encoding="utf-8")
     out = {"registry": str(run.db), "wal": f"{run.db}-wal", "journal": f"{run.db}-journal",
            "folder": str(tmp_path), "missing-folder": str(tmp_path / "no" / "such" / "x.jsonl"),
-           "file-as-folder": str(tmp_path / "afile" / "x.jsonl"), "empty": ""}[target]
+           "file-as-folder": str(tmp_path / "afile" / "x.jsonl"), "root": "/"}[target]
     code, stdout, err = run("export", "--out", out)
     assert code == 1 and stdout == ""
     assert "field '--out': cannot write" in err and "Traceback" not in err

@@ -28,7 +28,8 @@ from matcher.report.clusters import cluster_actors
 from matcher.report.history import ACTORS_LINE, compare, read_previous
 from matcher.report.layout import fixed_sample, map_layout
 from matcher.report.output import FILE_NAMES, ReportFiles
-from matcher.report.pairs import iter_suggestions, usable_cores
+from matcher.report.pairs import iter_suggestions
+from matcher.settings import usable_cores
 from tests.report.conftest import SMALL_REGISTRY
 
 

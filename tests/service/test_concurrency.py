@@ -3,7 +3,6 @@ the same under load, and encoding does not block the event loop."""
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -100,7 +99,10 @@ def test_worker_lanes_come_from_the_settings(service_matcher, monkeypatch):
     from matcher.settings import Settings
     from service.deps import Engine, default_workers
 
-    assert default_workers(Settings(threads=2)) == max(1, (os.cpu_count() or 1) // 2)
+    # Counted from the cores this process may use (a container may allow fewer than exist).
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1, 2, 3, 4}, raising=False)
+    assert default_workers(Settings(threads=2)) == 2
+    assert default_workers(Settings(threads=8)) == 1
     assert Engine(service_matcher).workers == default_workers(service_matcher.settings)
     assert default_workers(Settings(threads=2, workers=3)) == 3
     monkeypatch.setenv("SOLIRIS_WORKERS", "3")
