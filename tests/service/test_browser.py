@@ -189,3 +189,20 @@ def test_an_empty_registry_is_said_to_be_empty(browser, tmp_path, encoder):
         expect(page.locator("#status")).to_have_text(
             "The registry is empty: no actor is registered yet.")
         context.close()
+
+
+def test_a_failed_actor_search_clears_its_error_once_a_search_succeeds(page, base_url):
+    # The service may drop one request (a restart); the next good search must not leave the
+    # old error on screen.
+    page.route(re.compile(r".*/api/actors\?.*q=unreachable.*"), lambda route: route.abort())
+    page.goto(base_url + "/")
+    page.select_option("#lang", "en")
+    page.check("#mode-actor")
+    page.locator("#actor option[value=gemeente-molenbeek]").wait_for(state="attached")
+    page.fill("#actor-search", "unreachable")
+    expect(page.locator("#status")).to_have_text(
+        "The service does not answer; try again in a moment.")
+    page.fill("#actor-search", "molenbeek")
+    expect(page.locator("#actor option")).to_have_count(1)
+    expect(page.locator("#status")).to_have_text("")
+    assert not [p for p in page.problems if "ERR_FAILED" not in p], page.problems
