@@ -11,7 +11,8 @@ accept exactly the same profiles: ``"kind": "NGO"``, ``"languages": ["French"]``
 every problem is reported with its field (``profile.countries`` inside a draft profile). The
 models then hold the normalised profile; their request schema documents what is accepted, their
 response schema the normalised form. The models check the types and sizes of the other fields;
-whole numbers in a JSON body are strict (``true`` or ``"5"`` is no number).
+whole numbers in a JSON body are strict (``true`` or ``"5"`` is no number), and so are those of a
+query string (plain digits: ``?top=2.0`` is refused as ``{"top": 2.0}`` is).
 """
 
 from collections.abc import Mapping
@@ -55,6 +56,21 @@ Kind = Literal[KINDS]
 Lang = Annotated[Literal["fr", "nl", "en"],
                  BeforeValidator(lambda value: value.lower() if isinstance(value, str) else value)]
 ReportName = Literal["report.html", "pairs.csv", "report.json"]
+
+
+def _plain_digits(value: Any) -> Any:
+    # A query string is text, which pydantic reads leniently ("1.0", " 3", "+3"); a JSON body
+    # refuses 1.0, so the query string takes plain digits only and both say the same. A minus
+    # sign passes, so that the bound's message ("at least 0") names the real problem.
+    if isinstance(value, str):
+        digits = value.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit()):
+            raise PydanticCustomError("int_parsing", "must be a whole number")
+    return value
+
+
+#: A whole number in a query string: digits only, like a whole number in a JSON body.
+QueryInt = Annotated[int, BeforeValidator(_plain_digits)]
 MAX_EXCLUDE = 1000
 # What a draft profile (POST /api/suggestions) is called when it has no id or name of its own.
 DRAFT_ID = "draft"

@@ -35,6 +35,7 @@ from service.schemas import (
     Deleted,
     ImportReport,
     KindName,
+    QueryInt,
     actor_out,
     error_responses,
 )
@@ -61,8 +62,8 @@ async def list_actors(
     q: Annotated[str | None, Query(
         max_length=200, description="text search in id, name, description and themes "
         "(accents, case and punctuation ignored; at least one letter or digit)")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")] = 20,
-    offset: Annotated[int, Query(ge=0, description="actors to skip")] = 0,
+    limit: Annotated[QueryInt, Query(ge=1, le=MAX_PAGE, description="page size")] = 20,
+    offset: Annotated[QueryInt, Query(ge=0, description="actors to skip")] = 0,
 ) -> ActorList:
     """Actors by id, filtered by kind, partner country and a text search, one page at a time.
     ``contact_email`` is included for coordinators only."""

@@ -21,6 +21,7 @@ from service.schemas import (
     Lang,
     MatchRequest,
     MatchResponse,
+    QueryInt,
     SuggestionRequest,
     error_responses,
     match_out,
@@ -57,7 +58,7 @@ async def suggestions_for_actor(
     actor_id: str,
     engine: EngineDep,
     coordinator: OptionalCoordinatorDep,
-    top: Annotated[int, Query(ge=1, description="number of results, at most SOLIRIS_MAX_TOP "
+    top: Annotated[QueryInt, Query(ge=1, description="number of results, at most SOLIRIS_MAX_TOP "
                               "(100 by default)")] = 10,
     kinds: Annotated[list[KindName] | None, Query(max_length=32, description="only these "
                                                   "kinds (repeat the parameter for several)")

@@ -222,6 +222,27 @@ def test_top_in_a_query_string_stays_a_string(client):
     assert response.status_code == 200 and response.json()["count"] == 2
 
 
+@pytest.mark.parametrize("path, name, value", [
+    ("/api/actors/commune-uccle/suggestions", "top", "2.0"),
+    ("/api/actors/commune-uccle/suggestions", "top", "1e1"),
+    ("/api/actors/commune-uccle/suggestions", "top", " 2"),
+    ("/api/actors/commune-uccle/suggestions", "top", "\u0663"),  # an Arabic-Indic three
+    ("/api/actors", "limit", "5.0"),
+    ("/api/actors", "offset", "+1"),
+])
+def test_whole_numbers_in_a_query_string_are_plain_digits(client, path, name, value):
+    # As strict as a JSON body, which refuses 2.0: the two ways of asking agree.
+    error = assert_error(client.get(path, params={name: value}), 422, "invalid", name)
+    shown = json.dumps(value, ensure_ascii=False)
+    assert error["message"] == f"field '{name}': must be a whole number, got {shown}"
+
+
+def test_a_negative_offset_is_named_by_its_bound(client):
+    error = assert_error(client.get("/api/actors", params={"offset": "-1"}), 422, "invalid",
+                         "offset")
+    assert "must be at least 0" in error["message"]
+
+
 # -- 7. listing filters that filter nothing ------------------------------------------------
 @pytest.mark.parametrize("query, field", [
     ("country=", "country"), ("country=%20%20", "country"),
