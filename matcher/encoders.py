@@ -24,6 +24,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from matcher.errors import ConfigError
+from matcher.progress import Progress
 
 Role = Literal["query", "passage"]
 KNOWN_MODELS = ("use", "e5", "minilm")
@@ -179,7 +180,7 @@ class CachedEncoder:
         self.encoded_count = 0
 
     def encode(self, texts: Sequence[str], role: Role = "passage",
-               progress: Callable[[int, int], None] | None = None,
+               progress: Progress | None = None,
                chunk_size: int = 256) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,14 +25,13 @@ from matcher.language import guess_language
 from matcher.lexical import profile_text, term_counts
 from matcher.places import fold_any_script, gazetteer
 from matcher.profile import KINDS, ActorProfile, has_words, normalise_kind
+from matcher.progress import Progress
 from matcher.ranking import Filters, Match, Query, Weights, rank
 from matcher.settings import Settings
 from matcher.store import Store, StoredActor, UpsertSummary, profile_hash
 from matcher.text import profile_passages, split_passages
 from matcher.themes import thesaurus
 from matcher.wordmatch import MAX_QUERY_WORDS, content_words, word_forms
-
-Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ Arrays, not objects, so that a query over 100,000 actors is a few matrix product
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -38,6 +38,7 @@ from matcher.features import CONCEPT_SETS, FeatureCache, Places, text_features
 from matcher.language import language_means
 from matcher.lexical import idf_weights, profile_text, term_counts, weigh
 from matcher.profile import KINDS, ActorProfile
+from matcher.progress import Progress
 from matcher.text import profile_passages
 from matcher.themes import thesaurus
 from matcher.wordmatch import WordTable, chance_threshold, word_forms
@@ -230,7 +231,7 @@ def field_means(block: np.ndarray, fields: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def build_index(profiles: Sequence[ActorProfile], encoder: CachedEncoder,
-                progress: Callable[[int, int], None] | None = None,
+                progress: Progress | None = None,
                 previous: Index | None = None, features: FeatureCache | None = None,
                 hashes: Sequence[str] | None = None, words: WordTable | None = None) -> Index:
     """Embed (through the cache) and arrange every profile's passages into an :class:`Index`.

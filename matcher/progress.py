@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
+
+#: What long operations accept to report their progress: called with (done, total).
+Progress = Callable[[int, int], None]
 
 
 class ProgressBar:

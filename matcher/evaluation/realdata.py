@@ -24,8 +24,9 @@ from typing import Any
 
 from matcher.errors import InputFormatError, Issue
 from matcher.evaluation.metrics import ndcg_at_k, recall_at_k
-from matcher.evaluation.runs import Progress, result_ids, system_name
+from matcher.evaluation.runs import result_ids, system_name
 from matcher.profile import ActorProfile, validate_record
+from matcher.progress import Progress
 from matcher.settings import MAX_TEXT_CHARS
 
 IATI_ORG_COLUMN = "participating.org..Implementing."

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from matcher.evaluation.cases import Case
-from matcher.evaluation.runs import CaseRun, Progress, run_cases
+from matcher.evaluation.runs import CaseRun, run_cases
 from matcher.profile import ActorProfile
+from matcher.progress import Progress
 
 
 def sync_registry(matcher: Any, profiles: Sequence[ActorProfile],

@@ -18,7 +18,7 @@ that carry a ``profile`` (the engine's :class:`~matcher.ranking.Match`, or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,8 +29,7 @@ from matcher.evaluation.cases import CASE_TYPES, LANGS, Case, check_cases, is_cr
 from matcher.evaluation.metrics import grades_as_ranking_scores, ndcg_at_k, recall_at_k
 from matcher.language import guess_language
 from matcher.profile import ActorProfile
-
-Progress = Callable[[int, int], None]
+from matcher.progress import Progress
 
 
 class Ranker(Protocol):
@@ -105,8 +104,8 @@ def _aggregate(results: Sequence[CaseResult]) -> Aggregate:
 
 
 def result_ids(results: Iterable[Any]) -> list[str]:
-    """Actor ids of ranked results (engine :class:`Match`, baseline :class:`Hit`, or dicts of
-    the ``--json`` contract)."""
+    """Actor ids of ranked results (engine :class:`~matcher.ranking.Match`, baseline
+    :class:`~matcher.evaluation.baseline.Hit`, or dicts of the ``--json`` contract)."""
     out = []
     for item in results:
         if isinstance(item, Mapping):

@@ -14,8 +14,8 @@ import numpy as np
 
 from matcher.errors import InputFormatError, Issue
 from matcher.evaluation.cases import LANGS
-from matcher.evaluation.runs import Progress
 from matcher.language import neutralise
+from matcher.progress import Progress
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from matcher import __version__
 from matcher.engine import Matcher
 from matcher.errors import EmptyRegistryError, Issue, SolirisError, ValidationError
 from matcher.index import Index
+from matcher.progress import Progress
 from matcher.ranking import Match, rounded, rounded_parts
 from matcher.reasons import LANGS
 from matcher.report import render_html
@@ -48,7 +49,6 @@ __all__ = ["REPORT_FORMAT", "EmptyRegistryError", "ReportResult", "write_report"
 
 REPORT_FORMAT = 1  # version of the report.json layout
 SYNERGIES = 25  # strongest cross-kind pairs listed (and drawn in the network)
-Progress = Callable[[int, int], None]
 Phase = Callable[[str], None]
 
 

@@ -13,7 +13,7 @@ import heapq
 import multiprocessing
 import signal
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -25,11 +25,11 @@ from threadpoolctl import threadpool_limits
 from matcher.engine import Matcher
 from matcher.errors import SolirisError
 from matcher.index import Index
+from matcher.progress import Progress
 from matcher.ranking import COMPLEMENTARY_KINDS, Filters, Match, rank
 from matcher.settings import usable_cores
 
 BLOCK_ROWS = 256
-Progress = Callable[[int, int], None]
 
 
 def iter_suggestions(matcher: Matcher, index: Index, top: int,
