@@ -40,6 +40,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.common import iati_csv
 from matcher import __version__
 from matcher.encoders import Encoder, load_encoder
 from matcher.engine import Matcher
@@ -88,12 +89,18 @@ def sample_bytes() -> tuple[bytes, str]:
 
 
 def find_iati() -> Path:
+    """The IATI sample: under ``SOLIRIS_SHARED_DIR`` (default ``../shared``, next to the
+    repository), as ``bench.engine``, ``bench.report`` and ``bench.eval`` read it; else in a
+    ``shared/`` folder inside the repository or in ``/work``."""
+    configured = iati_csv()
+    if configured.exists():
+        return configured
     for base in (ROOT, ROOT.parent, Path("/work")):
         for name in IATI_NAMES:
             if (base / name).exists():
                 return base / name
-    raise SystemExit("bench.load: cannot find the IATI sample "
-                     "(shared/data/iati-activities-sample-ips/iati_activities_sample_5000.csv)")
+    raise SystemExit(f"bench.load: cannot find the IATI sample ({configured}; set "
+                     "SOLIRIS_SHARED_DIR to the folder that holds data/iati-activities-sample-ips)")
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -39,36 +39,45 @@ def build_parser() -> argparse.ArgumentParser:
         description="Soliris Match: find partners among the actors of international solidarity "
                     "in Brussels (communes, NGOs, associations, diaspora organisations...).",
         epilog="Environment: SOLIRIS_DB (registry path), SOLIRIS_MODEL (encoder), "
-               "SOLIRIS_THREADS. See README.md.",
+               "SOLIRIS_THREADS, SOLIRIS_MAX_TOP, SOLIRIS_REPORT_DIR; the service also reads "
+               "SOLIRIS_MAX_UPLOAD and SOLIRIS_WORKERS. See README.md, Configuration.",
     )
     parser.add_argument("--version", action="version", version=f"soliris {__version__}")
     parser.add_argument("--db", metavar="PATH", type=_path_arg, help="registry database "
-                        "(default: $SOLIRIS_DB or ~/.local/share/soliris/soliris.db)")
+                        "(default: $SOLIRIS_DB or $XDG_DATA_HOME/soliris/soliris.db, "
+                        "~/.local/share/soliris/soliris.db without XDG_DATA_HOME)")
     parser.add_argument("--model", metavar="NAME", help="encoder: use (default), e5, minilm, "
                         "or a sentence-transformers model name or folder ($SOLIRIS_MODEL)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("import", help="import profiles from .jsonl, .json or .csv (all or "
                        "nothing; upsert by id)")
-    p.add_argument("file", type=_path_arg)
+    p.add_argument("file", type=_path_arg, help="profiles to import: .jsonl (or .ndjson), .json "
+                   "(an array) or .csv")
     p.add_argument("--format", choices=FORMATS, help="override the format given by the "
                    "file extension")
 
     p = sub.add_parser("export", help="write every profile as JSONL (default) or CSV")
-    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
-    p.add_argument("--out", type=_path_arg, help="file to write (default: standard output)")
+    p.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                   help="file format (default jsonl); both re-import with `soliris import`")
+    p.add_argument("--out", type=_path_arg, metavar="FILE", help="file to write (default: standard "
+                   "output)")
 
     p = sub.add_parser("list", help="list actors")
-    p.add_argument("--kind", choices=KINDS, type=_kind_arg)
-    p.add_argument("--country", metavar="CC", help="partner country (code or name)")
-    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--kind", choices=KINDS, type=_kind_arg, help="only actors of this kind "
+                   "(NGO, asbl, gemeente... are accepted)")
+    p.add_argument("--country", metavar="CC", help="only actors working in this country: "
+                   "code, name, region (Sahel) or town")
+    p.add_argument("--json", action="store_true", help="print a JSON array of the public "
+                   "profiles")
 
     p = sub.add_parser("show", help="show one actor's profile")
-    p.add_argument("id")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("id", help="the actor's id")
+    p.add_argument("--json", action="store_true", help="print the profile as a JSON object "
+                   "(contact_email included)")
 
     p = sub.add_parser("remove", help="remove an actor from the registry")
-    p.add_argument("id")
+    p.add_argument("id", help="the actor's id")
 
     p = sub.add_parser("match", help="find partners for an initiative described in TEXT")
     p.add_argument("text", help="the initiative, in French, Dutch or English")
@@ -77,23 +86,28 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave this actor out (repeatable)")
 
     p = sub.add_parser("suggest", help="suggest partners for a registered actor")
-    p.add_argument("id")
+    p.add_argument("id", help="the registered actor's id")
     _ranking_options(p)
 
     p = sub.add_parser("serve", help="start the HTTP service and web page")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default "
+                   "127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
 
     p = sub.add_parser("keys", help="manage coordinator API keys")
     keys = p.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
-    keys.add_parser("create", help="create a key and print it once").add_argument("name")
+    key_name = ("the key's name: 1-64 ASCII letters, digits, '_', '.' or '-', starting with a "
+                "letter or a digit")
+    keys.add_parser("create", help="create a key and print it once").add_argument(
+        "name", help=key_name)
     keys.add_parser("list", help="list keys (never their secret)")
-    keys.add_parser("revoke", help="revoke a key").add_argument("name")
+    keys.add_parser("revoke", help="revoke a key").add_argument("name", help=key_name)
 
     p = sub.add_parser("report", help="write the platform matching report (HTML, CSV, JSON)")
     p.add_argument("--out", metavar="FOLDER", help="output folder (default: "
                    "$SOLIRIS_REPORT_DIR or reports/latest)")  # a str: '' must stay visible
-    p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5)")
+    p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5; at "
+                   "most $SOLIRIS_MAX_TOP, 100 by default)")
     p.add_argument("--lang", choices=LANGS, default="fr", type=str.lower,
                    help="report language (default fr)")
     p.add_argument("--html-actors", type=int, default=REPORT_HTML_ACTORS, metavar="N",
@@ -117,16 +131,18 @@ def _kind_arg(value: str) -> str:
 
 
 def _ranking_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--top", type=int, default=10, help="number of results (default 10)")
+    p.add_argument("--top", type=int, default=10, help="number of results (default 10; at "
+                   "most $SOLIRIS_MAX_TOP, 100 by default)")
     p.add_argument("--kind", action="append", default=[], choices=KINDS, type=_kind_arg,
-                   help="only actors of this kind (repeatable)")
+                   help="only actors of this kind (repeatable; NGO, asbl, gemeente... are "
+                        "accepted)")
     p.add_argument("--country", action="append", default=[], metavar="CC",
                    help="only actors working in this country: code, name, region (Sahel) or town "
                         "(repeatable)")
     p.add_argument("--json", action="store_true", help="print exactly one JSON array of "
                    "results, best first")
     p.add_argument("--lang", choices=LANGS, default="en", type=str.lower,
-                   help="language of the reasons")
+                   help="language of the reasons (default en)")
 
 
 _WRITING_COMMANDS = {"import", "remove", "keys", "report"}

@@ -336,3 +336,52 @@ def test_a_failed_import_into_a_new_registry_leaves_nothing(run, tmp_path):
     assert code == 1 and "nothing was changed" in err and not run.db.exists()
     code, _, _ = run("import", str(bad.with_name("good.jsonl")))
     assert code == 1 and not run.db.exists()
+
+
+def _subparsers(parser):
+    """Every (name, parser) below ``parser``: commands and the actions of `keys`."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield name, sub
+                for inner, deeper in _subparsers(sub):
+                    yield f"{name} {inner}", deeper
+
+
+def test_every_option_and_argument_has_a_help_text():
+    """The README says `soliris COMMAND -h` documents every option: none may be bare."""
+    import argparse
+
+    parser = cli.build_parser()
+    for name, sub in [("soliris", parser), *_subparsers(parser)]:
+        for action in sub._actions:
+            if isinstance(action, argparse._SubParsersAction | argparse._HelpAction):
+                continue
+            assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
+
+
+def test_help_names_the_defaults_the_code_uses(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "$XDG_DATA_HOME/soliris/soliris.db" in text
+    for variable in ("SOLIRIS_DB", "SOLIRIS_MODEL", "SOLIRIS_THREADS", "SOLIRIS_MAX_TOP",
+                     "SOLIRIS_REPORT_DIR", "SOLIRIS_MAX_UPLOAD", "SOLIRIS_WORKERS"):
+        assert variable in text
+    with pytest.raises(SystemExit):
+        cli.main(["match", "--help"])
+    assert "language of the reasons (default en)" in " ".join(capsys.readouterr().out.split())
+
+
+def test_match_json_holds_only_the_fields_the_readme_names(run, profiles_file):
+    """README, Output: id, name, kind, score, parts, reasons, and the actor's languages,
+    countries, themes, commune and website (empty ones left out; never contact_email)."""
+    run("import", str(profiles_file))
+    code, out, _ = run("match", "Drinkwater voor Kinshasa", "--json")
+    assert code == 0
+    allowed = {"id", "name", "kind", "score", "parts", "reasons", "languages", "countries",
+               "themes", "commune", "website"}
+    for item in json.loads(out):
+        assert {"id", "name", "kind", "score", "parts", "reasons"} <= item.keys() <= allowed
