@@ -140,6 +140,16 @@ def iati_csv() -> Path:
     return shared_dir() / "data" / "iati-activities-sample-ips" / "iati_activities_sample_5000.csv"
 
 
+def require_shared_file(path: Path, prog: str) -> Path:
+    """``path`` if it exists; else stop ``prog`` with a message that says where the shared
+    data is looked for (a traceback would only say "No such file")."""
+    if not path.is_file():
+        raise SystemExit(f"{prog}: cannot find {path}: the benchmarks read the real data of "
+                         f"the shared folder; set SOLIRIS_SHARED_DIR to the folder that holds "
+                         f"data/ (README, Data sources)")
+    return path
+
+
 def eutf_dir() -> Path:
     return shared_dir() / "data" / "eutf-africa-akvo"
 

@@ -43,11 +43,13 @@ from bench.common import (
     fresh_db,
     iati_activities,
     iati_activity_profiles,
+    iati_csv,
     log,
     markdown_table,
     memory_mb,
     percentile,
     profiles_jsonl,
+    require_shared_file,
     results_dir,
     write_json,
 )
@@ -97,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        args.line_profile)))
         return 0
 
+    require_shared_file(iati_csv(), "bench.engine")
     figures: dict[str, Any] = {"model": args.model, "sizes": sizes, "queries": queries}
     db = results_dir() / REGISTRY
     limit = 1000 if args.quick else None

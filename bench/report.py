@@ -55,11 +55,6 @@ KIND_PATTERN = ("ngo", "association", "diaspora", "ngo", "commune", "association
 TARGET_10K_S = 120.0
 
 
-def iati_csv() -> Path:
-    shared = Path(os.environ.get("SOLIRIS_SHARED_DIR") or ROOT.parent / "shared")
-    return shared / "data" / "iati-activities-sample-ips" / "iati_activities_sample_5000.csv"
-
-
 # -- profiles from IATI ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -85,6 +80,7 @@ def _clean(text: str) -> str:
 
 def load_activities(path: Path | None = None) -> list[Activity]:
     """IATI activities with a title or description (the export mixes UTF-8 and cp1252)."""
+    from bench.common import iati_csv
     from matcher.places import gazetteer
     from matcher.profile import has_words
     from matcher.settings import MAX_TEXT_CHARS
@@ -385,6 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"--sizes: expected numbers such as 1000,10000, got {args.sizes!r}")
     if not sizes or min(sizes) < 2:
         parser.error("--sizes: each size must be at least 2")
+    from bench.common import iati_csv, require_shared_file  # the parent stays light
+
+    require_shared_file(iati_csv(), "bench.report")
     rows = run(sizes, args.top, args.workers)
     text = table(rows, args.top, args.workers)
     print(text)
