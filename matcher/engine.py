@@ -1,8 +1,9 @@
 """The engine facade used by every front end: registry operations and ranking.
 
 ``Matcher`` owns the store, the (lazily loaded) encoder and the in-memory index. The index is
-rebuilt from the store whenever the registry's revision changes, so a profile written by any
-process is matched on at the next request; unchanged texts come from the embedding cache.
+rebuilt from the store whenever the registry's state (revision and generation) changes, so a
+profile written by any process, or a registry file replaced under a running service, is matched
+on at the next request; unchanged texts come from the embedding cache.
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ class Matcher:
         self._raw_encoder = encoder
         self._encoder: CachedEncoder | None = None
         self._index: Index | None = None
-        self._revision: int | None = None
+        self._state: tuple[int, str] | None = None
         self._lock = threading.RLock()
 
     # -- model and index ----------------------------------------------------------------
@@ -115,13 +116,13 @@ class Matcher:
     def index(self, progress: Progress | None = None) -> Index:
         """The index of the current registry (rebuilt only when the registry changed)."""
         with self._lock:
-            revision = self.store.revision()
-            if self._index is None or revision != self._revision:
+            state = self.store.state()
+            if self._index is None or state != self._state:
                 stored = self.store.all()
                 self._index = build_index([a.profile for a in stored], self.encoder, progress,
                                           previous=self._index, features=self.store,
                                           hashes=[a.content_hash for a in stored])
-                self._revision = revision
+                self._state = state
             return self._index
 
     # -- registry -------------------------------------------------------------------------

@@ -206,11 +206,11 @@ def _snapshot(matcher: Matcher, progress: Progress | None
     if another process writes meanwhile)."""
     store = matcher.store
     for _ in range(5):
-        revision = store.revision()
+        state = store.state()
         index = matcher.index(progress)
         stored = store.all()
         registry_hash = store.content_hash()
-        if store.revision() == revision and \
+        if store.state() == state and \
                 [a.profile.id for a in stored] == [p.id for p in index.profiles]:
             return index, {a.profile.id: a.created_at for a in stored}, registry_hash
     raise SolirisError("the registry kept changing while the report was being prepared; "
