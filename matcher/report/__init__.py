@@ -37,6 +37,8 @@ from matcher.report.output import (
     ActorLines,
     PairsCsv,
     ReportFiles,
+    folder_lock,
+    unlock,
     write_json,
 )
 from matcher.report.overview import overview
@@ -84,6 +86,19 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
     _check(matcher, out_dir, top, lang, html_actors)
     if matcher.store.count() == 0:  # before loading the model: fail fast
         raise EmptyRegistryError(matcher.settings.db_path)
+    # Another run writing into the folder: said now, not after the long part. A folder that
+    # is not there yet is locked when it is made (ReportFiles).
+    lock = folder_lock(out_dir) if out_dir.is_dir() else None
+    try:
+        return _write(matcher, out_dir, top, lang, progress, now, workers, html_actors, phase,
+                      locked=lock is not None)
+    finally:
+        unlock(lock)
+
+
+def _write(matcher: Matcher, out_dir: Path, top: int, lang: str, progress: Progress | None,
+           now: str | None, workers: int | None, html_actors: int, phase: Phase | None, *,
+           locked: bool) -> ReportResult:
     announce = phase or (lambda text: None)
     created_at = now or now_iso()
     announce("loading the registry and the model")
@@ -103,7 +118,7 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
         clustering = cluster_actors(index)
         layout = map_layout(index.profile_vectors)
     try:
-        with ReportFiles(out_dir) as files:
+        with ReportFiles(out_dir, locked=locked) as files:
             csv_path = files.final("pairs.csv")
             html_path = files.final("report.html")
             json_path = files.final("report.json")
