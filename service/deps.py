@@ -9,7 +9,11 @@ key does not work instead of silently getting public answers.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import logging
 import os
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -27,6 +31,13 @@ from matcher.settings import Settings
 from service.errors import ApiError
 
 T = TypeVar("T")
+
+log = logging.getLogger("soliris.service")
+
+
+class Stopping(Exception):
+    """Raised in a write's worker thread between two chunks of embedding once the service is
+    being stopped outright: the write ends before it has written anything."""
 
 
 def default_workers(settings: Settings) -> int:
@@ -56,6 +67,9 @@ class Engine:
         self.workers = workers or default_workers(matcher.settings)
         self._loop: object = None
         self._readers = self._writers = None
+        # Set when a write's request is cancelled: the service is being stopped outright (a
+        # second Ctrl-C, a graceful-shutdown timeout) and long writes should stop early.
+        self.stopping = threading.Event()
 
     def _limiters(self) -> tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]:
         # Limiters belong to one event loop; a test client may start several in turn.
@@ -72,9 +86,39 @@ class Engine:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=readers)
 
     async def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run a write of the engine (one at a time) in its own worker thread."""
+        """Run a write of the engine (one at a time) in its own worker thread.
+
+        A request cancelled meanwhile (the service stopped outright) does not leave the
+        client a 500 while the thread goes on writing: the write is told to stop (long ones
+        pass :meth:`check_stopping` as their progress), and the answer waits for it, so that
+        it says what happened: the write's result if it was written, 503 if it stopped
+        before writing anything.
+        """
         _, writers = self._limiters()
-        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=writers)
+        async with writers:
+            call = partial(contextvars.copy_context().run, partial(fn, *args, **kwargs))
+            future = asyncio.get_running_loop().run_in_executor(None, call)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()  # answered below instead of cancelled
+                self.stopping.set()
+                log.warning("the service is stopping during a write: waiting for it to "
+                            "finish or stop before anything is written")
+            try:
+                return await future
+            except Stopping:
+                raise ApiError(503, "unavailable", "the service is shutting down: this "
+                               "write was stopped before it was written, nothing was changed; "
+                               "send it again when the service is back") from None
+
+    def check_stopping(self, done: int = 0, total: int = 0) -> None:
+        """A progress callback for long writes: raise :class:`Stopping` once the service is
+        being stopped outright (the writes embed before they write, so nothing is written)."""
+        if self.stopping.is_set():
+            raise Stopping
 
 
 bearer = HTTPBearer(
