@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import dataclasses
 import json
 import os
@@ -20,6 +21,7 @@ import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from matcher import __version__
 from matcher.engine import Matcher
@@ -317,12 +319,28 @@ def _serve(args: argparse.Namespace, matcher: Matcher) -> int:
     os.environ["SOLIRIS_MODEL"] = matcher.settings.model
     # The service is named by string so that the engine package never imports the web layer.
     config = uvicorn.Config("service.app:create_app", factory=True, host=args.host,
-                            port=args.port, log_level="info")
+                            port=args.port, log_level="info", log_config=_log_config())
     server = uvicorn.Server(config)
     with sock:
         server.run(sockets=[sock])
     # A start-up that failed (the model, the registry) has been logged by uvicorn.
     return 0 if server.started else 1
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging with the time on every line (a service runs for weeks: an error is
+    read next to what else happened then), and the service's own logger (``soliris.*``: a
+    registry that is missing or read-only, an unexpected error) through the same handler,
+    with its level, instead of Python's bare last-resort output."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["datefmt"] = "%Y-%m-%d %H:%M:%S"
+    config["loggers"]["soliris"] = {"handlers": ["default"], "level": "INFO",
+                                    "propagate": False}
+    return config
 
 
 def _keys(args: argparse.Namespace, matcher: Matcher) -> int:
