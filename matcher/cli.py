@@ -137,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _notice(text: str) -> None:
+    """A long step about to start (a model's first use on this registry), said on stderr."""
+    print(f"soliris: {text}", file=sys.stderr, flush=True)
+
+
 def _creates_registry(args: argparse.Namespace) -> bool:
     """Whether the command may create the registry: the others only read it (a missing one
     is an error, not a new empty file). `serve` may start empty, as profiles can be added
@@ -166,7 +171,7 @@ def _main(args: argparse.Namespace, created: list[Path]) -> int:
                            if not folder.exists())
             created.append(path)
         store = Store(path, create=creating)
-        return _run(args, Matcher(settings, store=store))
+        return _run(args, Matcher(settings, store=store, notice=_notice))
     except ValidationError as exc:
         # Only commands that write say so; a refused query has nothing to change.
         unchanged = "; nothing was changed" if args.command in _WRITING_COMMANDS else ""

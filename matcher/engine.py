@@ -9,6 +9,7 @@ on at the next request; unchanged texts come from the embedding cache.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from matcher.themes import thesaurus
 from matcher.wordmatch import MAX_QUERY_WORDS, content_words, word_forms
 
 Progress = Callable[[int, int], None]
+log = logging.getLogger("soliris.engine")
 
 
 @dataclass(frozen=True)
@@ -89,8 +91,12 @@ class Matcher:
     """Registry + encoder + ranking. Thread-safe; load the model once per process."""
 
     def __init__(self, settings: Settings | None = None, *, encoder: Encoder | None = None,
-                 store: Store | None = None, weights: Weights | None = None):
+                 store: Store | None = None, weights: Weights | None = None,
+                 notice: Callable[[str], None] | None = None):
         self.settings = settings or Settings.from_env()
+        # Where long encodings are announced (see CachedEncoder): the log by default (the
+        # service's), stderr for the command line.
+        self.notice = notice or log.info
         self.store = store or Store(self.settings.db_path)
         self.weights = weights or Weights()
         self._raw_encoder = encoder
@@ -106,7 +112,7 @@ class Matcher:
             if self._encoder is None:
                 raw = self._raw_encoder or load_encoder(self.settings.model,
                                                         self.settings.threads)
-                self._encoder = CachedEncoder(raw, self.store)
+                self._encoder = CachedEncoder(raw, self.store, self.notice)
             return self._encoder
 
     @property
