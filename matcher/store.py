@@ -118,6 +118,12 @@ def unavailable(path: Path, exc: sqlite3.Error) -> ConfigError:
         return ReadOnlyRegistryError(f"cannot write to the registry database {path}: the file "
                                      f"or its folder is read-only (check its permissions); "
                                      f"nothing was changed")
+    if any(sign in text for sign in ("not a database", "malformed", "no such table")):
+        # The file at the path is not a whole registry (any longer): a copy still being
+        # written over it, a damaged file, or another file put in its place.
+        return ConfigError(f"the registry database {path} cannot be read as a registry ({text}): "
+                           f"a copy still being written, a damaged file or another file in its "
+                           f"place; put a complete copy back; nothing was changed")
     if "locked" in text or "busy" in text:
         return ConfigError(f"the registry database {path} is locked by another process (waited "
                            f"{LOCK_TIMEOUT_S} s); nothing was changed, try again when it is done")
@@ -257,8 +263,12 @@ class Store:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
             yield db
-        except sqlite3.OperationalError as exc:
-            # A read-only file or another process's lock is the user's to fix, not a bug.
+        except sqlite3.DatabaseError as exc:
+            # A read-only file, another process's lock, a file replaced by a damaged or
+            # partial copy: the user's to fix, not a bug. Constraint and programming errors
+            # are the caller's (a duplicate key name is a conflict, for one).
+            if type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+                raise
             raise self._unavailable(exc) from exc
         finally:
             db.close()

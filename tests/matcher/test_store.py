@@ -267,3 +267,20 @@ def test_a_registry_of_an_earlier_version_gets_a_generation(tmp_path):
     db.commit()
     db.close()
     assert Store(path).state()[1] != ""
+
+
+@pytest.mark.parametrize("content", [b"not a database\n", b"", "partial"])
+def test_a_registry_overwritten_by_a_partial_or_other_file_is_a_clear_error(tmp_path, content):
+    # A backup being copied over the registry of a running service: the first bytes only, or
+    # another file. A clear error (the service's 503), not an unexpected one (a 500).
+    path = tmp_path / "s.db"
+    store = Store(path)
+    store.upsert([profile(1)])
+    whole = path.read_bytes()
+    path.write_bytes(whole[:5000] if content == "partial" else content)
+    for call in (store.count, store.all, lambda: store.upsert([profile(2)])):
+        with pytest.raises(ConfigError, match="cannot be read as a registry .*put a complete "
+                                              "copy back"):
+            call()
+    path.write_bytes(whole)
+    assert [a.profile.id for a in store.all()] == ["a-1"]

@@ -99,6 +99,15 @@ def test_serve_follows_its_registry_and_logs_what_happens(registry_template: Pat
         assert not db.exists()
         shutil.move(tmp_path / "away.db", db)
         assert client.get("/api/health").json()["actors"] == 1
+
+        # Overwritten by a copy still being written: a 503 that says so, not a 500.
+        whole = db.read_bytes()
+        db.write_bytes(whole[:5000])
+        response = client.get("/api/health")
+        assert response.status_code == 503
+        assert "cannot be read as a registry" in response.json()["error"]["message"]
+        db.write_bytes(whole)
+        assert client.get("/api/health").json()["actors"] == 1
         client.close()
     finally:
         server.send_signal(signal.SIGTERM)
