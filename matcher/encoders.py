@@ -104,6 +104,12 @@ class SentenceTransformerEncoder:
             raise ConfigError(f"model '{model}' needs sentence-transformers: pip install "
                               "'soliris-match[st]' (make setup installs it)") from exc
         torch.set_num_threads(threads)
+        try:  # its "Loading weights" bar would end up in service and cron logs
+            from transformers.utils import logging as transformers_logging
+        except ImportError:  # pragma: no cover - a dependency of sentence-transformers
+            pass
+        else:
+            transformers_logging.disable_progress_bar()
         path = _bundled_minilm() if model == "minilm" else model
         try:
             self._model = SentenceTransformer(str(path), device="cpu")

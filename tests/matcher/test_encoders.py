@@ -80,3 +80,15 @@ def test_a_model_new_to_the_registry_is_announced_and_cached_apart(tmp_path):
     assert other.encoded_count == ANNOUNCE_AT and "model-b@1" in notices[1]
     other.encode(["un seul texte nouveau"])  # a few new texts are not announced
     assert len(notices) == 2
+
+
+def test_minilm_loads_without_a_progress_bar_or_a_warning(capfd):
+    # Both ended up in every service and cron log of a registry served with minilm.
+    pytest.importorskip("sentence_transformers")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        model = load_encoder("minilm", threads=1)
+    assert model.dim == 384
+    assert "Loading weights" not in capfd.readouterr().err
