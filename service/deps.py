@@ -40,6 +40,12 @@ class Stopping(Exception):
     being stopped outright: the write ends before it has written anything."""
 
 
+# The stop signal of the write running in this worker thread (set in the context it runs in):
+# one per write, so that nothing outlives the request that was cancelled.
+_write_stop: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "soliris_write_stop", default=None)
+
+
 def default_workers(settings: Settings) -> int:
     """How many engine reads (matching, suggestions, listing) run at once.
 
@@ -67,9 +73,6 @@ class Engine:
         self.workers = workers or default_workers(matcher.settings)
         self._loop: object = None
         self._readers = self._writers = None
-        # Set when a write's request is cancelled: the service is being stopped outright (a
-        # second Ctrl-C, a graceful-shutdown timeout) and long writes should stop early.
-        self.stopping = threading.Event()
 
     def _limiters(self) -> tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]:
         # Limiters belong to one event loop; a test client may start several in turn.
@@ -96,15 +99,20 @@ class Engine:
         """
         _, writers = self._limiters()
         async with writers:
-            call = partial(contextvars.copy_context().run, partial(fn, *args, **kwargs))
+            stop = threading.Event()
+            context = contextvars.copy_context()
+            context.run(_write_stop.set, stop)
+            call = partial(context.run, partial(fn, *args, **kwargs))
             future = asyncio.get_running_loop().run_in_executor(None, call)
             try:
                 return await asyncio.shield(future)
             except asyncio.CancelledError:
+                # The service is being stopped outright (a second Ctrl-C, a graceful-shutdown
+                # timeout): uvicorn cancels the requests still running.
                 task = asyncio.current_task()
                 if task is not None:
                     task.uncancel()  # answered below instead of cancelled
-                self.stopping.set()
+                stop.set()
                 log.warning("the service is stopping during a write: waiting for it to "
                             "finish or stop before anything is written")
             try:
@@ -114,10 +122,12 @@ class Engine:
                                "write was stopped before it was written, nothing was changed; "
                                "send it again when the service is back") from None
 
-    def check_stopping(self, done: int = 0, total: int = 0) -> None:
-        """A progress callback for long writes: raise :class:`Stopping` once the service is
-        being stopped outright (the writes embed before they write, so nothing is written)."""
-        if self.stopping.is_set():
+    @staticmethod
+    def check_stopping(done: int = 0, total: int = 0) -> None:
+        """A progress callback for long writes run by :meth:`write`: raise :class:`Stopping`
+        once their request is cancelled (they embed before they write: nothing is written)."""
+        stop = _write_stop.get()
+        if stop is not None and stop.is_set():
             raise Stopping
 
 
