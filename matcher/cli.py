@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import dataclasses
 import json
 import os
@@ -20,6 +21,7 @@ import textwrap
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from matcher import __version__
 from matcher.engine import Matcher
@@ -159,6 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def _notice(text: str) -> None:
+    """A long step about to start (a model's first use on this registry), said on stderr."""
+    print(f"soliris: {text}", file=sys.stderr, flush=True)
+
+
 def _creates_registry(args: argparse.Namespace) -> bool:
     """Whether the command may create the registry: the others only read it (a missing one
     is an error, not a new empty file). `serve` may start empty, as profiles can be added
@@ -188,7 +195,7 @@ def _main(args: argparse.Namespace, created: list[Path]) -> int:
                            if not folder.exists())
             created.append(path)
         store = Store(path, create=creating)
-        return _run(args, Matcher(settings, store=store))
+        return _run(args, Matcher(settings, store=store, notice=_notice))
     except ValidationError as exc:
         # Only commands that write say so; a refused query has nothing to change.
         unchanged = "; nothing was changed" if args.command in _WRITING_COMMANDS else ""
@@ -341,12 +348,28 @@ def _serve(args: argparse.Namespace, matcher: Matcher) -> int:
     os.environ["SOLIRIS_MODEL"] = matcher.settings.model
     # The service is named by string so that the engine package never imports the web layer.
     config = uvicorn.Config("service.app:create_app", factory=True, host=args.host,
-                            port=args.port, log_level="info")
+                            port=args.port, log_level="info", log_config=_log_config())
     server = uvicorn.Server(config)
     with sock:
         server.run(sockets=[sock])
     # A start-up that failed (the model, the registry) has been logged by uvicorn.
     return 0 if server.started else 1
+
+
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging with the time on every line (a service runs for weeks: an error is
+    read next to what else happened then), and the service's own logger (``soliris.*``: a
+    registry that is missing or read-only, an unexpected error) through the same handler,
+    with its level, instead of Python's bare last-resort output."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    for formatter in config["formatters"].values():
+        formatter["fmt"] = "%(asctime)s " + formatter["fmt"]
+        formatter["datefmt"] = "%Y-%m-%d %H:%M:%S"
+    config["loggers"]["soliris"] = {"handlers": ["default"], "level": "INFO",
+                                    "propagate": False}
+    return config
 
 
 def _keys(args: argparse.Namespace, matcher: Matcher) -> int:

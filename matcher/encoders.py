@@ -105,6 +105,12 @@ class SentenceTransformerEncoder:
             raise ConfigError(f"model '{model}' needs sentence-transformers: pip install "
                               "'soliris-match[st]' (make setup installs it)") from exc
         torch.set_num_threads(threads)
+        try:  # its "Loading weights" bar would end up in service and cron logs
+            from transformers.utils import logging as transformers_logging
+        except ImportError:  # pragma: no cover - a dependency of sentence-transformers
+            pass
+        else:
+            transformers_logging.disable_progress_bar()
         path = _bundled_minilm() if model == "minilm" else model
         try:
             self._model = SentenceTransformer(str(path), device="cpu")
@@ -119,7 +125,10 @@ class SentenceTransformerEncoder:
             raise ConfigError(f"cannot load sentence-transformers model '{model}': {reason}. "
                               f"Give a local folder, a model in the Hugging Face cache, or one "
                               f"of {', '.join(KNOWN_MODELS)}") from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        # Renamed in sentence-transformers 6 (the old name warns at every start).
+        dimension = getattr(self._model, "get_embedding_dimension", None) \
+            or self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension() or 0)
         self._batch_size = batch_size
         self.name = "st:" + ("all-MiniLM-L6-v2" if model == "minilm" else str(model))
 
@@ -168,16 +177,26 @@ def text_key(text: str, role: Role) -> str:
     return hashlib.sha256(f"{role}\x00{text}".encode()).hexdigest()
 
 
+#: Texts missing from the cache from which an encoding is announced (one cache chunk).
+ANNOUNCE_AT = 256
+
+
 class CachedEncoder:
     """Wraps an encoder with the registry's embedding cache: a text is embedded once per model,
-    across runs. ``progress`` (done, total) is called while new texts are embedded."""
+    across runs. ``progress`` (done, total) is called while new texts are embedded.
 
-    def __init__(self, encoder: Encoder, store: object | None):
+    ``notice(text)`` is told, before it starts, of an encoding of :data:`ANNOUNCE_AT` texts or
+    more: the first use of a model on a registry embeds every text again (minutes for a large
+    one), which should not pass for a hung command or a service that does not start."""
+
+    def __init__(self, encoder: Encoder, store: object | None,
+                 notice: Callable[[str], None] | None = None):
         self.encoder = encoder
         self.store = store
         self.name = encoder.name
         self.dim = encoder.dim
         self.encoded_count = 0
+        self.notice = notice
 
     def encode(self, texts: Sequence[str], role: Role = "passage",
                progress: Progress | None = None,
@@ -188,6 +207,10 @@ class CachedEncoder:
         found = self.store.cached_vectors(self.name, sorted(set(keys))) if self.store else {}
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
                           if k not in found}.items())
+        if self.notice is not None and len(missing) >= ANNOUNCE_AT:
+            self.notice(f"embedding {len(missing):,} texts with model {self.name} that the "
+                        f"registry's cache does not hold yet (the first use of a model on a "
+                        f"registry embeds all of them; they are cached for the next runs)")
         for start in range(0, len(missing), chunk_size):
             part = missing[start:start + chunk_size]
             vectors = self.encoder.encode([t for _, t in part], role)

@@ -1,15 +1,17 @@
 """The engine facade used by every front end: registry operations and ranking.
 
 ``Matcher`` owns the store, the (lazily loaded) encoder and the in-memory index. The index is
-rebuilt from the store whenever the registry's revision changes, so a profile written by any
-process is matched on at the next request; unchanged texts come from the embedding cache.
+rebuilt from the store whenever the registry's state (revision and generation) changes, so a
+profile written by any process, or a registry file replaced under a running service, is matched
+on at the next request; unchanged texts come from the embedding cache.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +34,8 @@ from matcher.store import Store, StoredActor, UpsertSummary, profile_hash
 from matcher.text import profile_passages, split_passages
 from matcher.themes import thesaurus
 from matcher.wordmatch import MAX_QUERY_WORDS, content_words, word_forms
+
+log = logging.getLogger("soliris.engine")
 
 
 @dataclass(frozen=True)
@@ -87,14 +91,18 @@ class Matcher:
     """Registry + encoder + ranking. Thread-safe; load the model once per process."""
 
     def __init__(self, settings: Settings | None = None, *, encoder: Encoder | None = None,
-                 store: Store | None = None, weights: Weights | None = None):
+                 store: Store | None = None, weights: Weights | None = None,
+                 notice: Callable[[str], None] | None = None):
         self.settings = settings or Settings.from_env()
+        # Where long encodings are announced (see CachedEncoder): the log by default (the
+        # service's), stderr for the command line.
+        self.notice = notice or log.info
         self.store = store or Store(self.settings.db_path)
         self.weights = weights or Weights()
         self._raw_encoder = encoder
         self._encoder: CachedEncoder | None = None
         self._index: Index | None = None
-        self._revision: int | None = None
+        self._state: tuple[int, str] | None = None
         self._lock = threading.RLock()
 
     # -- model and index ----------------------------------------------------------------
@@ -104,7 +112,7 @@ class Matcher:
             if self._encoder is None:
                 raw = self._raw_encoder or load_encoder(self.settings.model,
                                                         self.settings.threads)
-                self._encoder = CachedEncoder(raw, self.store)
+                self._encoder = CachedEncoder(raw, self.store, self.notice)
             return self._encoder
 
     @property
@@ -114,13 +122,13 @@ class Matcher:
     def index(self, progress: Progress | None = None) -> Index:
         """The index of the current registry (rebuilt only when the registry changed)."""
         with self._lock:
-            revision = self.store.revision()
-            if self._index is None or revision != self._revision:
+            state = self.store.state()
+            if self._index is None or state != self._state:
                 stored = self.store.all()
                 self._index = build_index([a.profile for a in stored], self.encoder, progress,
                                           previous=self._index, features=self.store,
                                           hashes=[a.content_hash for a in stored])
-                self._revision = revision
+                self._state = state
             return self._index
 
     # -- registry -------------------------------------------------------------------------

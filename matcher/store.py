@@ -7,9 +7,11 @@ while a writer commits. Every write is one transaction: a failed import leaves n
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
@@ -116,10 +118,25 @@ def unavailable(path: Path, exc: sqlite3.Error) -> ConfigError:
         return ReadOnlyRegistryError(f"cannot write to the registry database {path}: the file "
                                      f"or its folder is read-only (check its permissions); "
                                      f"nothing was changed")
+    if any(sign in text for sign in ("not a database", "malformed", "no such table")):
+        # The file at the path is not a whole registry (any longer): a copy still being
+        # written over it, a damaged file, or another file put in its place.
+        return ConfigError(f"the registry database {path} cannot be read as a registry ({text}): "
+                           f"a copy still being written, a damaged file or another file in its "
+                           f"place; put a complete copy back; nothing was changed")
     if "locked" in text or "busy" in text:
         return ConfigError(f"the registry database {path} is locked by another process (waited "
                            f"{LOCK_TIMEOUT_S} s); nothing was changed, try again when it is done")
     return ConfigError(f"cannot use the registry database {path}: {text}; nothing was changed")
+
+
+def missing(path: Path) -> ConfigError:
+    """The error for a registry file that was there when the store was opened and is gone
+    now (deleted, moved, its disk unmounted): said as such, not as SQLite's "no such table"
+    of the empty file it would otherwise create in its place."""
+    return MissingRegistryError(f"the registry database {path} is missing: it was deleted or "
+                                f"moved, or its disk is not mounted; put it back (or import "
+                                f"into a new one there) and try again; nothing was changed")
 
 
 def _content_hashes(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
@@ -154,8 +171,8 @@ class Store:
                 f"import FILE`, or point --db (or SOLIRIS_DB) at an existing one")
         # SQLite writes its -wal and -shm files beside the database, even to read it: in a
         # folder that cannot be written (a read-only mount) the file is opened as immutable.
-        self._immutable = self.path.exists() and not os.access(self.path.parent, os.W_OK) \
-            and not _has_content(database_files(self.path)[1])  # its write-ahead log
+        self._immutable = self._read_only_folder()
+        self._created = False  # once the schema is there, connections never create the file
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._refuse_foreign()
@@ -173,8 +190,23 @@ class Store:
                 elif int(row[0]) > SCHEMA_VERSION:
                     raise ConfigError(f"database {self.path} has schema version {row[0]}, newer "
                                       f"than this program's {SCHEMA_VERSION}; upgrade soliris")
+                if not self._immutable and db.execute(
+                        "SELECT 1 FROM meta WHERE key='generation'").fetchone() is None:
+                    # A registry of an earlier version gets its generation now (see state());
+                    # a read-only file keeps going without one.
+                    with contextlib.suppress(sqlite3.OperationalError):
+                        db.execute("INSERT INTO meta VALUES ('generation', ?)",
+                                   (_new_generation(),))
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(f"cannot open the registry database {self.path}: {exc}") from exc
+        self._created = True
+
+    def _read_only_folder(self) -> bool:
+        """Whether the registry is an existing file in a folder that cannot be written now (a
+        read-only mount, also one remounted read-only while the service runs), with no
+        write-ahead log to read: then it can only be read, and is opened as immutable."""
+        return self.path.exists() and not os.access(self.path.parent, os.W_OK) \
+            and not _has_content(database_files(self.path)[1])  # its write-ahead log
 
     def _refuse_foreign(self) -> None:
         """Refuse, untouched, an SQLite file of another application: creating the registry's
@@ -205,28 +237,46 @@ class Store:
                               f"not a Soliris registry, or a damaged one; nothing was changed "
                               f"(restore a copy, or give --db a new file)")
 
-    def _open(self) -> sqlite3.Connection:
-        if self._immutable:
+    def _open(self, immutable: bool = False) -> sqlite3.Connection:
+        if immutable or self._immutable:
             return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True,
                                    isolation_level=None)
+        if self._created:
+            # mode=rw: a registry deleted or moved under a running service is reported as
+            # missing, instead of SQLite creating an empty file in its place (which a later
+            # command would then read as an empty registry).
+            return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=rw", uri=True,
+                                   timeout=LOCK_TIMEOUT_S, isolation_level=None)
         return sqlite3.connect(self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        # A folder made read-only after the store was opened (a disk remounted read-only):
+        # reads go on from the file as it is, writes are refused as read-only.
+        immutable = self._immutable or (self._created and self._read_only_folder())
         try:
-            db = self._open()
+            db = self._open(immutable)
         except sqlite3.Error as exc:
-            raise unavailable(self.path, exc) from exc
+            raise self._unavailable(exc) from exc
         try:
-            if not self._immutable:
+            if not immutable:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
             yield db
-        except sqlite3.OperationalError as exc:
-            # A read-only file or another process's lock is the user's to fix, not a bug.
-            raise unavailable(self.path, exc) from exc
+        except sqlite3.DatabaseError as exc:
+            # A read-only file, another process's lock, a file replaced by a damaged or
+            # partial copy: the user's to fix, not a bug. Constraint and programming errors
+            # are the caller's (a duplicate key name is a conflict, for one).
+            if type(exc) not in (sqlite3.OperationalError, sqlite3.DatabaseError):
+                raise
+            raise self._unavailable(exc) from exc
         finally:
             db.close()
+
+    def _unavailable(self, exc: sqlite3.Error) -> ConfigError:
+        if self._created and not self.path.exists():
+            return missing(self.path)
+        return unavailable(self.path, exc)
 
     @contextmanager
     def transaction(self, *, actors_changed: bool = False) -> Iterator[sqlite3.Connection]:
@@ -238,6 +288,8 @@ class Store:
                 if actors_changed and db.total_changes:
                     db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 "
                                "WHERE key='revision'")
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)",
+                               (_new_generation(),))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -326,10 +378,21 @@ class Store:
         return digest.hexdigest()
 
     def revision(self) -> int:
-        """A counter bumped by every write to actors: a cheap "has anything changed?" token."""
+        """A counter bumped by every write to actors."""
         with self._connect() as db:
             row = db.execute("SELECT value FROM meta WHERE key='revision'").fetchone()
         return int(row[0]) if row else 0
+
+    def state(self) -> tuple[int, str]:
+        """A cheap "has anything changed?" token: the revision and the generation, a random
+        value drawn anew by every write to actors. The revision alone is not enough when the
+        file is replaced under a running service (a backup restored, a registry exported and
+        imported into a new file): another registry may have reached the same count with
+        other actors, whereas equal generations mean the same write, so the same actors."""
+        with self._connect() as db:
+            rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN "
+                                   "('revision', 'generation')"))
+        return int(rows.get("revision", 0)), str(rows.get("generation", ""))
 
     # -- embedding cache -----------------------------------------------------------------
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
@@ -378,6 +441,10 @@ class Store:
         """A transaction on the ``api_keys`` table (used by :mod:`matcher.keys`)."""
         with self.transaction() as db:
             yield db
+
+
+def _new_generation() -> str:
+    return secrets.token_hex(8)
 
 
 def _stored(row: tuple[str, str, str, str]) -> StoredActor:

@@ -8,6 +8,7 @@ accepted), and every request shares them. The engine's CPU work runs in a bounde
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -132,6 +133,40 @@ class HeadAsGetMiddleware:
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
+class StoppedMiddleware:
+    """Answer a request cancelled because the service is being stopped outright (a second
+    Ctrl-C, a graceful-shutdown timeout) with a JSON 503, instead of uvicorn's plain-text 500
+    and a traceback in the log. Writes wait for their thread first (:meth:`Engine.write`)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()  # answered here: the loop is closing anyway
+            log.warning("the service is stopping: %s %s was not finished", scope["method"],
+                        scope.get("path", ""))
+            if not started:
+                response = error_response(503, "unavailable", "the service is shutting down; "
+                                          "try again when it is back",
+                                          headers={"Connection": "close"})
+                await response(scope, receive, send)
+
+
 def _too_large(limit: int) -> str:
     return f"the request body is larger than the limit of {limit} bytes"
 
@@ -188,7 +223,16 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await engine.run(warm_up, matcher)
-        yield
+        try:
+            yield
+        except asyncio.CancelledError:
+            # Stopped outright (a second Ctrl-C): nothing of ours to close. Said in one line,
+            # instead of the traceback of a cancelled lifespan that uvicorn would log.
+            task = asyncio.current_task()
+            if task is not None:
+                task.uncancel()
+            log.warning("Soliris Match stopped outright; requests still running were "
+                        "answered 503 and writes still embedding were not written")
 
     offline_docs = find_spec("fastapi_offline") is not None
     app = FastAPI(
@@ -203,6 +247,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
     app.add_middleware(BodyLimitMiddleware, default_limit=MAX_JSON_BODY, limits={
         IMPORT_PATH: matcher.settings.max_upload_bytes + MULTIPART_OVERHEAD})
     app.add_middleware(HeadAsGetMiddleware)
+    app.add_middleware(StoppedMiddleware)
     app.include_router(api_router)
     _add_page(app)
     if offline_docs:

@@ -9,6 +9,10 @@ key does not work instead of silently getting public answers.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import logging
+import threading
 from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Any, TypeVar
@@ -26,6 +30,19 @@ from matcher.settings import Settings, usable_cores
 from service.errors import ApiError
 
 T = TypeVar("T")
+
+log = logging.getLogger("soliris.service")
+
+
+class Stopping(Exception):
+    """Raised in a write's worker thread between two chunks of embedding once the service is
+    being stopped outright: the write ends before it has written anything."""
+
+
+# The stop signal of the write running in this worker thread (set in the context it runs in):
+# one per write, so that nothing outlives the request that was cancelled.
+_write_stop: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "soliris_write_stop", default=None)
 
 
 def default_workers(settings: Settings) -> int:
@@ -71,9 +88,46 @@ class Engine:
         return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=readers)
 
     async def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
-        """Run a write of the engine (one at a time) in its own worker thread."""
+        """Run a write of the engine (one at a time) in its own worker thread.
+
+        A request cancelled meanwhile (the service stopped outright) does not leave the
+        client a 500 while the thread goes on writing: the write is told to stop (long ones
+        pass :meth:`check_stopping` as their progress), and the answer waits for it, so that
+        it says what happened: the write's result if it was written, 503 if it stopped
+        before writing anything.
+        """
         _, writers = self._limiters()
-        return await anyio.to_thread.run_sync(partial(fn, *args, **kwargs), limiter=writers)
+        async with writers:
+            stop = threading.Event()
+            context = contextvars.copy_context()
+            context.run(_write_stop.set, stop)
+            call = partial(context.run, partial(fn, *args, **kwargs))
+            future = asyncio.get_running_loop().run_in_executor(None, call)
+            try:
+                return await asyncio.shield(future)
+            except asyncio.CancelledError:
+                # The service is being stopped outright (a second Ctrl-C, a graceful-shutdown
+                # timeout): uvicorn cancels the requests still running.
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()  # answered below instead of cancelled
+                stop.set()
+                log.warning("the service is stopping during a write: waiting for it to "
+                            "finish or stop before anything is written")
+            try:
+                return await future
+            except Stopping:
+                raise ApiError(503, "unavailable", "the service is shutting down: this "
+                               "write was stopped before it was written, nothing was changed; "
+                               "send it again when the service is back") from None
+
+    @staticmethod
+    def check_stopping(done: int = 0, total: int = 0) -> None:
+        """A progress callback for long writes run by :meth:`write`: raise :class:`Stopping`
+        once their request is cancelled (they embed before they write: nothing is written)."""
+        stop = _write_stop.get()
+        if stop is not None and stop.is_set():
+            raise Stopping
 
 
 bearer = HTTPBearer(

@@ -38,6 +38,8 @@ from matcher.report.output import (
     ActorLines,
     PairsCsv,
     ReportFiles,
+    folder_lock,
+    unlock,
     write_json,
 )
 from matcher.report.overview import overview
@@ -84,6 +86,19 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
     _check(matcher, out_dir, top, lang, html_actors)
     if matcher.store.count() == 0:  # before loading the model: fail fast
         raise EmptyRegistryError(matcher.settings.db_path)
+    # Another run writing into the folder: said now, not after the long part. A folder that
+    # is not there yet is locked when it is made (ReportFiles).
+    lock = folder_lock(out_dir) if out_dir.is_dir() else None
+    try:
+        return _write(matcher, out_dir, top, lang, progress, now, workers, html_actors, phase,
+                      locked=lock is not None)
+    finally:
+        unlock(lock)
+
+
+def _write(matcher: Matcher, out_dir: Path, top: int, lang: str, progress: Progress | None,
+           now: str | None, workers: int | None, html_actors: int, phase: Phase | None, *,
+           locked: bool) -> ReportResult:
     announce = phase or (lambda text: None)
     created_at = now or now_iso()
     announce("loading the registry and the model")
@@ -98,12 +113,17 @@ def write_report(matcher: Matcher, out_dir: Path | str, *, top: int = 5, lang: s
         # Said, not fatal: the report is then written as a first one (no "added since").
         announce(f"{previous_path} cannot be read as a previous report: this one is compared "
                  "with none")
+    if previous is not None and previous.model and previous.model != matcher.model_name:
+        # The actors added since are compared as usual; the suggestions are not comparable.
+        announce(f"the previous report ({previous.created_at}) was made with model "
+                 f"{previous.model}, this one with {matcher.model_name}: suggestions differ "
+                 "for that reason too")
     history = compare(previous, [p.id for p in index.profiles], created)
     with threadpool_limits(limits=1):  # small products: faster on one thread
         clustering = cluster_actors(index)
         layout = map_layout(index.profile_vectors)
     try:
-        with ReportFiles(out_dir) as files:
+        with ReportFiles(out_dir, locked=locked) as files:
             csv_path = files.final("pairs.csv")
             html_path = files.final("report.html")
             json_path = files.final("report.json")
@@ -206,11 +226,11 @@ def _snapshot(matcher: Matcher, progress: Progress | None
     if another process writes meanwhile)."""
     store = matcher.store
     for _ in range(5):
-        revision = store.revision()
+        state = store.state()
         index = matcher.index(progress)
         stored = store.all()
         registry_hash = store.content_hash()
-        if store.revision() == revision and \
+        if store.state() == state and \
                 [a.profile.id for a in stored] == [p.id for p in index.profiles]:
             return index, {a.profile.id: a.created_at for a in stored}, registry_hash
     raise SolirisError("the registry kept changing while the report was being prepared; "

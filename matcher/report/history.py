@@ -21,6 +21,7 @@ class PreviousReport:
     created_at: str
     registry_hash: str
     actors: dict[str, str]  # id -> created_at
+    model: str = ""  # the encoder it was made with ("" in a report that does not say)
 
     @property
     def actor_count(self) -> int:
@@ -28,7 +29,7 @@ class PreviousReport:
 
     def to_dict(self) -> dict[str, object]:
         return {"created_at": self.created_at, "registry_hash": self.registry_hash,
-                "actor_count": self.actor_count}
+                "actor_count": self.actor_count, "model": self.model}
 
 
 @dataclass(frozen=True)
@@ -66,13 +67,14 @@ def _read_by_lines(path: Path) -> PreviousReport | None:
             return None
     header = json.loads("".join(head).rstrip().rstrip(",") + "}")
     return PreviousReport(str(header["created_at"]), str(header.get("registry_hash", "")),
-                          actors)
+                          actors, str(header.get("model", "")))
 
 
 def _read_whole(path: Path) -> PreviousReport | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     actors = {str(a["id"]): str(a.get("created_at", "")) for a in data["actors"]}
-    return PreviousReport(str(data["created_at"]), str(data.get("registry_hash", "")), actors)
+    return PreviousReport(str(data["created_at"]), str(data.get("registry_hash", "")), actors,
+                          str(data.get("model", "")))
 
 
 def compare(previous: PreviousReport | None, ids: list[str], created: dict[str, str]

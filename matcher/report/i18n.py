@@ -178,6 +178,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Previous report: {created} ({count} actors). {added} new actor(s), "
               "{removed} removed.",
     },
+    "other_model": {
+        "fr": "Le rapport précédent a été fait avec le modèle {previous}, celui-ci avec "
+              "{current} : les suggestions diffèrent aussi pour cette raison.",
+        "nl": "Het vorige rapport werd gemaakt met model {previous}, dit met {current}: "
+              "de suggesties verschillen ook daardoor.",
+        "en": "The previous report was made with model {previous}, this one with {current}: "
+              "suggestions differ for that reason too.",
+    },
     "best_matches": {"fr": "Meilleures correspondances", "nl": "Beste matches",
                      "en": "Best matches"},
     "added_on": {"fr": "ajouté le {date}", "nl": "toegevoegd op {date}",

@@ -5,7 +5,10 @@ under a hidden temporary name in the same folder, then renamed over the old one
 (``os.replace`` is atomic on one file system); ``report.json`` goes last. A failed run leaves
 the previous report as it was and removes its temporary files. A run killed outright cannot,
 so temporary names carry the process id, and the next run removes those of processes that
-are gone (never those of a run still going, nor any other file).
+are gone (never those of a run still going, nor any other file). One run at a time writes
+into a folder (a lock on the folder, :func:`folder_lock`): two runs at once would otherwise
+rename their files in turn and leave ``pairs.csv`` of one next to ``report.json`` of the other;
+the second is refused, with nothing written.
 
 ``report.json`` keeps its per-actor entries last, one per line (``ACTORS_LINE`` then one
 entry a line), so that the next run can read a 100,000-actor report line by line.
@@ -46,6 +49,34 @@ MAIN_PARTS = PAIR_COLUMNS[6:]
 PART_COLUMNS = (*MAIN_PARTS, *(p for p in SCORE_PARTS if p not in MAIN_PARTS))
 
 
+def folder_lock(out_dir: Path) -> int | None:
+    """Lock ``out_dir`` (an existing folder) for one report run, or refuse with an error that
+    says another run is writing there. Returns the descriptor to give to :func:`unlock`
+    (``None`` where the platform has no ``flock``); the lock goes with the process, so a run
+    that is killed leaves none behind."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise SolirisError(f"another `soliris report` is writing into {out_dir} now; nothing "
+                           "was written: run this one again when it is done, or give another "
+                           "--out") from None
+    except OSError:  # a file system without locks: go on unlocked, as before
+        os.close(fd)
+        return None
+    return fd
+
+
+def unlock(fd: int | None) -> None:
+    if fd is not None:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 class ReportFiles:
     """Temporary files in ``out_dir``: :meth:`final` ones renamed by :meth:`commit`,
     :meth:`scratch` ones always deleted.
@@ -54,10 +85,12 @@ class ReportFiles:
     model that does not load, an empty registry) leaves no empty folder behind.
     """
 
-    def __init__(self, out_dir: Path):
+    def __init__(self, out_dir: Path, *, locked: bool = False):
         self.out_dir = out_dir
+        self.locked = locked  # the caller holds the folder's lock (folder_lock) already
         self._final: dict[str, Path] = {}
         self._scratch: list[Path] = []
+        self._lock: int | None = None
 
     def _temp(self, label: str) -> Path:
         if label not in (*FILE_NAMES, *SCRATCH_LABELS):  # TEMP_NAME must know every label
@@ -121,8 +154,14 @@ class ReportFiles:
         except OSError as exc:
             raise SolirisError(f"cannot create the report folder {self.out_dir}: "
                                f"{exc.strerror or exc}") from exc
-        self._check_targets(FILE_NAMES)  # now rather than after the long part of the run
-        self._remove_stale()
+        if not self.locked:
+            self._lock = folder_lock(self.out_dir)
+        try:
+            self._check_targets(FILE_NAMES)  # now rather than after the long part of the run
+            self._remove_stale()
+        except BaseException:
+            unlock(self._lock)
+            raise
         return self
 
     def _remove_stale(self) -> None:
@@ -137,7 +176,11 @@ class ReportFiles:
                 os.unlink(path)
 
     def __exit__(self, *exc: object) -> None:
-        self.cleanup()
+        try:
+            self.cleanup()
+        finally:
+            unlock(self._lock)
+            self._lock = None
 
 
 def _running(pid: int) -> bool:

@@ -525,6 +525,9 @@ def _newcomers(view: View) -> str:
     out.append("<p>" + e(tr(lang, "since", created=history.previous.created_at,
                             count=history.previous.actor_count, added=len(history.added),
                             removed=len(history.removed))) + "</p>")
+    if history.previous.model and history.previous.model != view.model:
+        out.append("<p>" + e(tr(lang, "other_model", previous=history.previous.model,
+                                current=view.model)) + "</p>")
     for row in history.added[:NEWCOMERS_SHOWN]:
         profile = index.profiles[row]
         added = tr(lang, "added_on", date=view.created.get(profile.id, ""))

@@ -21,7 +21,7 @@ from fastapi import (
     status,
 )
 
-from matcher.engine import Matcher
+from matcher.engine import Matcher, Progress
 from matcher.errors import Issue, NotFoundError, TooLargeError, ValidationError
 from matcher.formats import FORMATS, detect_format, dump_profiles
 from service.deps import CoordinatorDep, EngineDep, OptionalCoordinatorDep
@@ -106,8 +106,9 @@ def _export(matcher: Matcher, fmt: str) -> str:
     return dump_profiles([a.profile for a in matcher.list().items], fmt, private=True)
 
 
-def _import(matcher: Matcher, data: bytes, fmt: str) -> ImportReport:
-    summary = matcher.import_bytes(data, fmt)
+def _import(matcher: Matcher, data: bytes, fmt: str, progress: Progress | None = None
+            ) -> ImportReport:
+    summary = matcher.import_bytes(data, fmt, progress)
     return ImportReport(created=summary.created, updated=summary.updated,
                         unchanged=summary.unchanged, actors=matcher.store.count(),
                         ignored_fields=[clip(name) for name in summary.ignored_fields])
@@ -142,7 +143,7 @@ async def import_actors(
                                 "(SOLIRIS_MAX_UPLOAD); split the file or import it with "
                                 "`soliris import`")
     return await engine.write(_import, engine.matcher, bytes(data),
-                              fmt or detect_format(file.filename or ""))
+                              fmt or detect_format(file.filename or ""), engine.check_stopping)
 
 
 @router.get("/{actor_id}", response_model=ActorOut, summary="One actor",

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from matcher.encoders import CachedEncoder, load_encoder, text_key
+from matcher.encoders import ANNOUNCE_AT, CachedEncoder, load_encoder, text_key
 from matcher.errors import ConfigError
 from matcher.store import Store
 
@@ -48,3 +48,47 @@ def test_cache_embeds_each_text_once_per_model_and_role(tmp_path, encoder):
     fresh = CachedEncoder(encoder, store)
     fresh.encode([PAIR[0]], "query")
     assert fresh.encoded_count == 1
+
+
+class CountingEncoder:
+    """Unit vectors without a model: which texts are embedded, not how."""
+
+    dim = 4
+
+    def __init__(self, name):
+        self.name = name
+
+    def encode(self, texts, role="passage"):
+        return np.tile(np.eye(1, self.dim, dtype=np.float32), (len(texts), 1))
+
+
+def test_a_model_new_to_the_registry_is_announced_and_cached_apart(tmp_path):
+    # Switching models on a registry: the other model's vectors are not reused, and the long
+    # first encoding is said before it starts (a command or a start-up silent for minutes).
+    store = Store(tmp_path / "s.db")
+    texts = [f"texte {i}" for i in range(ANNOUNCE_AT)]
+    notices: list[str] = []
+    first = CachedEncoder(CountingEncoder("model-a@1"), store, notices.append)
+    first.encode(texts)
+    assert len(notices) == 1 and "model-a@1" in notices[0] and f"{ANNOUNCE_AT:,} texts" in \
+        notices[0]
+    again = CachedEncoder(CountingEncoder("model-a@1"), store, notices.append)
+    again.encode(texts)  # all cached: nothing to announce
+    assert again.encoded_count == 0 and len(notices) == 1
+    other = CachedEncoder(CountingEncoder("model-b@1"), store, notices.append)
+    other.encode(texts)
+    assert other.encoded_count == ANNOUNCE_AT and "model-b@1" in notices[1]
+    other.encode(["un seul texte nouveau"])  # a few new texts are not announced
+    assert len(notices) == 2
+
+
+def test_minilm_loads_without_a_progress_bar_or_a_warning(capfd):
+    # Both ended up in every service and cron log of a registry served with minilm.
+    pytest.importorskip("sentence_transformers")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        model = load_encoder("minilm", threads=1)
+    assert model.dim == 384
+    assert "Loading weights" not in capfd.readouterr().err

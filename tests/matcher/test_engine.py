@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
 from matcher.engine import Matcher
-from matcher.profile import validate_record
+from matcher.profile import ActorProfile, validate_record
+from matcher.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -94,3 +96,20 @@ def test_an_import_embeds_everything_the_index_needs(matcher: Matcher) -> None:
     assert "waterputten" in index.words.position and "sages" in index.words.position
     matcher.upsert(profiles)
     assert matcher.encoder.encoded_count == after_import
+
+
+def test_a_registry_file_replaced_under_the_engine_is_read_again(matcher: Matcher,
+                                                                 tmp_path) -> None:
+    # Exported, deleted, imported into a new file: the same revision, other actors. The index
+    # of the old file must not answer for the new one.
+    def record(ident: str, text: str) -> ActorProfile:
+        return validate_record({"id": ident, "name": ident, "kind": "ngo", "description": text})
+
+    matcher.upsert([record("old-water", "Puits et eau potable à Kinshasa.")])
+    assert matcher.index().row_of.keys() == {"old-water"}
+    other = Store(tmp_path / "other.db")
+    other.upsert([record("new-school", "Écoles primaires au Sénégal.")])
+    assert other.revision() == matcher.store.revision()
+    os.replace(other.path, matcher.store.path)
+    assert matcher.index().row_of.keys() == {"new-school"}
+    assert [m.profile.id for m in matcher.match("eau potable")] == ["new-school"]

@@ -8,7 +8,13 @@ from matcher.engine import Matcher
 from matcher.errors import ConfigError, NotFoundError
 from matcher.profile import validate_record
 from matcher.settings import Settings
-from matcher.store import ReadOnlyRegistryError, Store, unavailable
+from matcher.store import (
+    MissingRegistryError,
+    ReadOnlyRegistryError,
+    Store,
+    database_files,
+    unavailable,
+)
 
 
 def profile(i, text="Texte"):
@@ -211,3 +217,70 @@ def test_a_meta_table_without_a_schema_version_is_refused_untouched(tmp_path):
         with pytest.raises(ConfigError, match="meta table without a schema version"):
             Store(path)
         assert path.read_bytes() == before
+
+
+def test_a_folder_made_read_only_while_open_is_read_as_immutable(tmp_path, monkeypatch):
+    # A disk remounted read-only under a running service: reads go on, writes are refused.
+    path = tmp_path / "s.db"
+    store = Store(path)
+    store.upsert([profile(1)])
+    monkeypatch.setattr("matcher.store.os.access", lambda p, mode: False)
+    assert [a.profile.id for a in store.all()] == ["a-1"]
+    with pytest.raises(ReadOnlyRegistryError, match="read-only"):
+        store.upsert([profile(2)])
+    monkeypatch.undo()  # writable again: writes work again
+    assert store.upsert([profile(2)]).created == 1
+
+
+def test_a_registry_deleted_while_open_is_missing_and_not_recreated(tmp_path):
+    path = tmp_path / "s.db"
+    store = Store(path)
+    store.upsert([profile(1)])
+    for file in database_files(path):
+        file.unlink(missing_ok=True)
+    for call in (store.count, store.all, lambda: store.upsert([profile(2)])):
+        with pytest.raises(MissingRegistryError, match="is missing: it was deleted or moved"):
+            call()
+    assert not path.exists()  # no empty file left for a later command to read as a registry
+    Store(path).upsert([profile(3)])  # put back (a new import): the open store sees it
+    assert [a.profile.id for a in store.all()] == ["a-3"]
+
+
+def test_the_state_tells_apart_registries_with_the_same_revision(tmp_path):
+    first, second = Store(tmp_path / "a.db"), Store(tmp_path / "b.db")
+    first.upsert([profile(1)])
+    second.upsert([profile(2)])
+    assert first.revision() == second.revision()
+    assert first.state() != second.state()
+    before = first.state()
+    first.upsert([profile(1)])  # unchanged: the same state
+    assert first.state() == before
+    first.upsert([profile(1, "Autre")])
+    assert first.state()[0] == before[0] + 1 and first.state()[1] != before[1]
+
+
+def test_a_registry_of_an_earlier_version_gets_a_generation(tmp_path):
+    path = tmp_path / "s.db"
+    Store(path).upsert([profile(1)])
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM meta WHERE key='generation'")
+    db.commit()
+    db.close()
+    assert Store(path).state()[1] != ""
+
+
+@pytest.mark.parametrize("content", [b"not a database\n", b"", "partial"])
+def test_a_registry_overwritten_by_a_partial_or_other_file_is_a_clear_error(tmp_path, content):
+    # A backup being copied over the registry of a running service: the first bytes only, or
+    # another file. A clear error (the service's 503), not an unexpected one (a 500).
+    path = tmp_path / "s.db"
+    store = Store(path)
+    store.upsert([profile(1)])
+    whole = path.read_bytes()
+    path.write_bytes(whole[:5000] if content == "partial" else content)
+    for call in (store.count, store.all, lambda: store.upsert([profile(2)])):
+        with pytest.raises(ConfigError, match="cannot be read as a registry .*put a complete "
+                                              "copy back"):
+            call()
+    path.write_bytes(whole)
+    assert [a.profile.id for a in store.all()] == ["a-1"]

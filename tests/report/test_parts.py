@@ -27,7 +27,7 @@ from matcher.report import write_report
 from matcher.report.clusters import cluster_actors
 from matcher.report.history import ACTORS_LINE, compare, read_previous
 from matcher.report.layout import fixed_sample, map_layout
-from matcher.report.output import FILE_NAMES, ReportFiles
+from matcher.report.output import FILE_NAMES, ReportFiles, folder_lock, unlock
 from matcher.report.pairs import iter_suggestions
 from matcher.settings import usable_cores
 from tests.report.conftest import SMALL_REGISTRY
@@ -245,3 +245,22 @@ def test_progress_is_timed_from_the_start_of_its_count(monkeypatch: pytest.Monke
     bar(10, 100)
     assert out.getvalue().split("\r")[-1] == \
         "report [###...........................] 10/100    1.0s elapsed, ~   9s left "
+
+
+def test_a_second_run_into_the_same_folder_is_refused(small_registry, tmp_path: Path) -> None:
+    # Two runs at once would rename their files in turn: pairs.csv of one next to report.json
+    # of the other. The second is refused (at once when the folder exists), the first wins.
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:4])
+    out = tmp_path / "out"
+    write_report(matcher, out, top=2)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    running = folder_lock(out)  # another run, holding the folder
+    try:
+        with pytest.raises(SolirisError, match="another `soliris report` is writing into"):
+            write_report(matcher, out, top=3)
+        with pytest.raises(SolirisError, match="another `soliris report`"), ReportFiles(out):
+            pass  # the folder made by a first run that has not taken it yet
+    finally:
+        unlock(running)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    write_report(matcher, out, top=3)  # the lock went with the run

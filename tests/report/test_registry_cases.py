@@ -324,3 +324,27 @@ def test_out_option(small_registry: Build, tmp_path: Path, monkeypatch: pytest.M
         err = capsys.readouterr().err
         assert f"field '--out': {note} is a file, not a folder" in err, err
     assert note.read_text(encoding="utf-8") == "mine"
+
+
+def test_a_previous_report_of_another_model_is_said(small_registry: Build, tmp_path: Path
+                                                    ) -> None:
+    # The actors added since compare as usual; the suggestions come from another model, and
+    # the report says so (stderr, report.json, report.html) instead of passing it in silence.
+    matcher = small_registry(GAP_REGISTRY[:5])
+    write_report(matcher, tmp_path, top=2)
+    path = tmp_path / "report.json"
+    text = path.read_text(encoding="utf-8")
+    model = json.loads(text)["model"]
+    path.write_text(text.replace(f'"model": "{model}"', '"model": "other-model@1"', 1),
+                    encoding="utf-8")
+    said: list[str] = []
+    write_report(matcher, tmp_path, top=2, phase=said.append)
+    assert any("made with model other-model@1" in line and model in line for line in said)
+    history = json.loads(path.read_text(encoding="utf-8"))["history"]
+    assert history["previous"]["model"] == "other-model@1"
+    assert history["added"] == [] and history["removed"] == []
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "avec le modèle other-model@1" in html
+    said.clear()
+    write_report(matcher, tmp_path, top=2, phase=said.append)  # the same model: nothing said
+    assert not any("made with model" in line for line in said)

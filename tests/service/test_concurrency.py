@@ -3,6 +3,7 @@ the same under load, and encoding does not block the event loop."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -146,3 +147,83 @@ def test_engine_lanes_bound_the_work(service_matcher):
 
     anyio.run(main)
     anyio.run(main)  # a second event loop gets limiters of its own
+
+
+class GatedEncoder:
+    """The session's encoder, held at each call while ``go`` is clear: a long import that the
+    test can stop in the middle of its embedding."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.called, self.go = threading.Event(), threading.Event()
+        self.go.set()
+
+    def encode(self, texts, role="passage"):
+        self.called.set()
+        assert self.go.wait(60)
+        return self.inner.encode(texts, role)
+
+
+def test_a_forced_stop_during_an_import_writes_nothing_and_answers_503(
+        registry_template, tmp_path, encoder):
+    # A second Ctrl-C while an upload is embedding: the import was answered with uvicorn's
+    # plain 500 (and a traceback) while its thread went on. Now it stops before writing and
+    # says so; the lifespan's cancellation is one log line, not a traceback.
+    import logging
+    import socket
+
+    import uvicorn
+
+    from tests.service.conftest import make_matcher
+
+    gated = GatedEncoder(encoder)
+    matcher = make_matcher(registry_template, tmp_path, gated)
+    secret = keys.create_key(matcher.store, "stop")
+    app = create_app(matcher=matcher)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    logged: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = logged.append
+    for name in ("uvicorn.error", "soliris"):
+        logging.getLogger(name).addHandler(handler)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 120
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline
+            time.sleep(0.05)
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        lines = [json.dumps({"id": f"stop-{i}", "name": f"Stop {i}", "kind": "ngo",
+                             "description": f"Atelier numéro {i} de reliure à Ziguinchor."})
+                 for i in range(20)]
+        gated.go.clear()
+        gated.called.clear()
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            upload = pool.submit(httpx.post, url + "/api/actors/import", timeout=60,
+                                 headers={"Authorization": f"Bearer {secret}"},
+                                 files={"file": ("new.jsonl", "\n".join(lines).encode())})
+            assert gated.called.wait(60)  # the import is embedding
+            server.should_exit = server.force_exit = True  # Ctrl-C twice
+            deadline = time.monotonic() + 30
+            while not any("stopping during a write" in r.getMessage() for r in logged):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            gated.go.set()
+            response = upload.result()
+        thread.join(timeout=30)
+    finally:
+        gated.go.set()
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+        for name in ("uvicorn.error", "soliris"):
+            logging.getLogger(name).removeHandler(handler)
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "unavailable"
+    assert "nothing was changed" in response.json()["error"]["message"]
+    assert not [a for a in matcher.store.all() if a.profile.id.startswith("stop-")]
+    assert not [r for r in logged if r.exc_info or "Traceback" in r.getMessage()]
