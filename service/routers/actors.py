@@ -21,9 +21,10 @@ from fastapi import (
     status,
 )
 
-from matcher.engine import Matcher, Progress
+from matcher.engine import Matcher
 from matcher.errors import Issue, NotFoundError, TooLargeError, ValidationError
 from matcher.formats import FORMATS, detect_format, dump_profiles
+from matcher.progress import Progress
 from service.deps import CoordinatorDep, EngineDep, OptionalCoordinatorDep
 from service.errors import clip
 from service.routing import JsonBodyRoute
