@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from matcher.evaluation import IatiActivity, load_eutf_activities, load_iati_activities
+from matcher.formats import dump_profiles
 from matcher.profile import ActorProfile, has_words, validate_record
 from matcher.progress import ProgressBar
 from matcher.settings import MAX_TEXT_CHARS
+from matcher.store import database_files
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"  # gitignored: cached registries and figures
@@ -207,16 +209,13 @@ def iati_activity_profiles(limit: int | None = None, path: Path | None = None,
 
 def profiles_jsonl(profiles: Iterable[ActorProfile]) -> bytes:
     """Profiles as the bytes of a ``.jsonl`` import file."""
-    return "".join(json.dumps(p.to_dict(), ensure_ascii=False) + "\n"
-                   for p in profiles).encode("utf-8")
+    return dump_profiles(profiles, "jsonl").encode("utf-8")
 
 
 def fresh_db(path: Path) -> Path:
     """Delete an SQLite registry and its WAL files so the next run starts cold."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        candidate = Path(f"{path}{suffix}")
-        if candidate.exists():
-            candidate.unlink()
+    for candidate in database_files(path):
+        candidate.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -27,7 +27,6 @@ so. The report itself runs unchanged on it.
 from __future__ import annotations
 
 import argparse
-import codecs
 import csv
 import io
 import json
@@ -66,14 +65,6 @@ class Activity:
     language: str
 
 
-def _cp1252(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
-    return error.object[error.start:error.end].decode("cp1252", errors="replace"), error.end
-
-
-codecs.register_error("bench-report-cp1252", _cp1252)
-
-
 def _clean(text: str) -> str:
     return " ".join(text.replace("\ufffd", " ").split())
 
@@ -81,11 +72,12 @@ def _clean(text: str) -> str:
 def load_activities(path: Path | None = None) -> list[Activity]:
     """IATI activities with a title or description (the export mixes UTF-8 and cp1252)."""
     from bench.common import iati_csv
+    from matcher.evaluation.realdata import decode_mixed
     from matcher.places import gazetteer
     from matcher.profile import has_words
     from matcher.settings import MAX_TEXT_CHARS
 
-    text = (path or iati_csv()).read_bytes().decode("utf-8", errors="bench-report-cp1252")
+    text = decode_mixed((path or iati_csv()).read_bytes())
     out = []
     for row in csv.DictReader(io.StringIO(text)):
         title = _clean(row.get("title") or "")
