@@ -26,7 +26,7 @@ from typing import Any
 from matcher import __version__
 from matcher.engine import Matcher
 from matcher.errors import EmptyRegistryError, Issue, SolirisError, ValidationError, clip
-from matcher.formats import FORMATS, detect_format, dump_profiles
+from matcher.formats import FORMATS, detect_format
 from matcher.profile import ALL_FIELDS, KINDS, ActorProfile, normalise_kind
 from matcher.progress import ProgressBar
 from matcher.ranking import Match
@@ -222,7 +222,7 @@ def _run(args: argparse.Namespace, matcher: Matcher) -> int:
     if command == "import":
         return _import(args, matcher)
     if command == "export":
-        text = dump_profiles([a.profile for a in matcher.store.all()], args.format)
+        text = matcher.export(args.format)
         if args.out is not None:
             _write_file(args.out, text, matcher.settings.db_path)
             print(f"wrote {matcher.store.count()} profiles to {args.out}", file=sys.stderr)

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError, clip
 from matcher.features import places_of, profile_concepts, profile_places, text_features
-from matcher.formats import read_profiles
+from matcher.formats import dump_profiles, read_profiles
 from matcher.index import Index, build_index, field_means
 from matcher.intent import kind_mentions, requested_kinds
 from matcher.language import guess_language
@@ -40,6 +40,8 @@ log = logging.getLogger("soliris.engine")
 
 @dataclass(frozen=True)
 class Page:
+    """One page of :meth:`Matcher.list`: its actors and how many match in all."""
+
     items: list[StoredActor]
     total: int
 
@@ -108,6 +110,7 @@ class Matcher:
     # -- model and index ----------------------------------------------------------------
     @property
     def encoder(self) -> CachedEncoder:
+        """The caching encoder, its model loaded at first use (once per process)."""
         with self._lock:
             if self._encoder is None:
                 raw = self._raw_encoder or load_encoder(self.settings.model,
@@ -117,6 +120,7 @@ class Matcher:
 
     @property
     def model_name(self) -> str:
+        """The name of the encoder in use (loads the model if it is not loaded yet)."""
         return self.encoder.name
 
     def index(self, progress: Progress | None = None) -> Index:
@@ -151,7 +155,14 @@ class Matcher:
         self._embed(self.store.changed(profiles, hashes), progress)
         return self.store.upsert(profiles, hashes)
 
+    def export(self, fmt: str) -> str:
+        """Every profile, contact e-mails included, by id, as ``fmt`` (``jsonl``, ``json`` or
+        ``csv``): what ``soliris import`` reads back unchanged."""
+        return dump_profiles([a.profile for a in self.store.all()], fmt, private=True)
+
     def create(self, profile: ActorProfile) -> StoredActor:
+        """Add a new profile, embedded and matched on at once; a taken id is a
+        :class:`ConflictError`."""
         self._embed([profile])
         if not self.store.insert_new(profile):
             raise ConflictError(f"an actor with id '{profile.id}' already exists")
@@ -167,14 +178,18 @@ class Matcher:
         self.encoder.encode([*texts, *words], "passage", progress=progress)
 
     def replace(self, profile: ActorProfile) -> StoredActor:
+        """Replace the whole registered profile of the same id; an unknown id is a
+        :class:`NotFoundError`."""
         self.store.get(profile.id)
         self.upsert([profile])
         return self.store.get(profile.id)
 
     def remove(self, actor_id: str) -> None:
+        """Remove a profile; an unknown id is a :class:`NotFoundError`."""
         self.store.delete(actor_id)
 
     def get(self, actor_id: str) -> StoredActor:
+        """The registered profile ``actor_id``; an unknown id is a :class:`NotFoundError`."""
         return self.store.get(actor_id)
 
     def list(self, kind: str | None = None, country: str | None = None, q: str | None = None,
@@ -268,10 +283,14 @@ class Matcher:
             return rank(index, self.profile_query(profile), filters, top, self.weights)
 
     def text_query(self, text: str, index: Index | None = None) -> Query:
+        """The query for an initiative text (see :func:`query_from_text`), its rare words
+        chosen in ``index`` (the current index by default)."""
         return query_from_text(self.encoder.encoder, text,
                                self.index() if index is None else index)
 
     def actor_query(self, index: Index, row: int) -> Query:
+        """The query for the registered actor at ``row`` of ``index``, from its indexed
+        vectors (nothing is encoded)."""
         profile = index.profiles[row]
         passages = index.passages(row).astype(np.float32)
         fields = index.passage_fields[index.passage_start[row]:index.passage_start[row + 1]]
@@ -290,6 +309,8 @@ class Matcher:
         )
 
     def profile_query(self, profile: ActorProfile) -> Query:
+        """The query for a draft profile that is not registered, built as a registered
+        actor's is from its passages."""
         # Drafts are not saved: embed without writing to the cache.
         encoder = CachedEncoder(self.encoder.encoder, None)
         passages = profile_passages(profile)

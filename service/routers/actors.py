@@ -23,7 +23,7 @@ from fastapi import (
 
 from matcher.engine import Matcher
 from matcher.errors import Issue, NotFoundError, TooLargeError, ValidationError
-from matcher.formats import FORMATS, detect_format, dump_profiles
+from matcher.formats import FORMATS, detect_format
 from matcher.progress import Progress
 from service.deps import CoordinatorDep, EngineDep, OptionalCoordinatorDep
 from service.errors import clip
@@ -98,13 +98,9 @@ async def export_actors(
                    ] = "jsonl",
 ) -> Response:
     """The whole registry as JSON Lines or CSV, in the format ``soliris import`` reads back."""
-    text = await engine.run(_export, engine.matcher, fmt)
+    text = await engine.run(engine.matcher.export, fmt)
     return Response(text, media_type=EXPORT_TYPES[fmt], headers={
         "Content-Disposition": f'attachment; filename="soliris-actors.{fmt}"'})
-
-
-def _export(matcher: Matcher, fmt: str) -> str:
-    return dump_profiles([a.profile for a in matcher.list().items], fmt, private=True)
 
 
 def _import(matcher: Matcher, data: bytes, fmt: str, progress: Progress | None = None
