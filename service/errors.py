@@ -81,6 +81,7 @@ class SafeJSONResponse(JSONResponse):
     left in ``content`` is written as its JSON escape instead of raising."""
 
     def render(self, content: Any) -> bytes:
+        """``content`` as compact UTF-8 JSON, a lone surrogate as its escape."""
         return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None,
                           separators=(",", ":")).encode("utf-8", "backslashreplace")
 
@@ -111,6 +112,8 @@ def _optional_text(value: object) -> str | None:
 
 def error_body(code: str, message: str, field: str | None = None,
                details: Iterable[Mapping[str, Any]] = ()) -> dict[str, Any]:
+    """The JSON of every error response (see the module docstring); at most
+    :data:`MAX_DETAILS` detail rows, text that is no valid Unicode made printable."""
     rows = []
     for detail in details:
         if len(rows) == MAX_DETAILS:
@@ -124,6 +127,7 @@ def error_body(code: str, message: str, field: str | None = None,
 def error_response(status: int, code: str, message: str, field: str | None = None,
                    details: Iterable[Mapping[str, Any]] = (),
                    headers: Mapping[str, str] | None = None) -> JSONResponse:
+    """An error response of status ``status`` with the body of :func:`error_body`."""
     return SafeJSONResponse(error_body(code, message, field, details), status_code=status,
                             headers=dict(headers or {}))
 
@@ -140,6 +144,7 @@ def _issue_rows(issues: Sequence[Issue]) -> list[dict[str, Any]]:
 
 
 def engine_status(exc: SolirisError) -> int:
+    """The HTTP status of an engine error (400 for one this edge does not know)."""
     if isinstance(exc, ValidationError):  # InputFormatError included
         return 422
     if isinstance(exc, NotFoundError):
@@ -154,6 +159,7 @@ def engine_status(exc: SolirisError) -> int:
 
 
 async def soliris_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """An engine error as its HTTP status, a validation error with one detail per issue."""
     assert isinstance(exc, SolirisError)
     status = engine_status(exc)
     if isinstance(exc, ValidationError):
@@ -234,6 +240,8 @@ _BOUND_WORDS = {"greater_than_equal": "at least", "greater_than": "more than",
 
 
 async def request_validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's request validation errors as one 422, a detail row per problem, each worded
+    by :func:`_describe`."""
     assert isinstance(exc, RequestValidationError)
     rows = []
     for error in exc.errors():
@@ -251,6 +259,8 @@ async def request_validation_handler(request: Request, exc: Exception) -> JSONRe
 
 
 async def http_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """An :class:`ApiError` as it says, and Starlette's own HTTP errors (unknown address,
+    wrong method...) in the same shape, with a message that names the address."""
     assert isinstance(exc, StarletteHTTPException)
     headers = getattr(exc, "headers", None)
     if isinstance(exc, ApiError):
@@ -290,6 +300,7 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 async def unicode_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """Text with a lone surrogate that reached the store: a 422, as the JSON API says it."""
     # JSON can escape lone UTF-16 surrogates ("\\ud800"), which are no storable text. The JSON
     # API refuses them while validating; an uploaded file reaches the store, which refuses them
     # inside its transaction (so nothing is written).
@@ -300,12 +311,14 @@ async def unicode_error_handler(request: Request, exc: Exception) -> JSONRespons
 
 
 async def unexpected_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The last resort: a 500 whose details go to the log, never to the client."""
     log.exception("unexpected error while serving %s %s", request.method, request.url.path,
                   exc_info=exc)
     return error_response(500, "internal", "internal error; the server log has the details")
 
 
 def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error of ``app`` in the one JSON shape of this module."""
     app.add_exception_handler(SolirisError, soliris_error_handler)
     app.add_exception_handler(RequestValidationError, request_validation_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)

@@ -58,6 +58,7 @@ class JsonBodyRequest(Request):
     """A request whose JSON body is read by :func:`parse_json_body`."""
 
     async def json(self) -> Any:
+        """The body's JSON value (read once), or a 422 saying why it is not JSON."""
         if not hasattr(self, "_json"):
             self._json = parse_json_body(await self.body())
         return self._json
@@ -100,6 +101,8 @@ class JsonBodyRoute(APIRoute):
     strings are checked by :func:`check_query`."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """FastAPI's handler, its query string checked first and its request a
+        :class:`JsonBodyRequest`."""
         handler = super().get_route_handler()
         taken = query_parameters(self.dependant)
 

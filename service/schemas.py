@@ -322,6 +322,8 @@ class ActorList(BaseModel):
 
 
 class Deleted(BaseModel):
+    """The answer to a removal: which actor is gone."""
+
     id: str
     deleted: bool = True
 
@@ -414,6 +416,8 @@ class MatchResultPrivate(MatchResult):
 
 
 class MatchResponse(BaseModel):
+    """Suggested partners, best first, with their reasons in ``lang``."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "count": 1, "lang": "fr",
         "results": [{
@@ -433,6 +437,8 @@ class MatchResponse(BaseModel):
 
 # -- service ------------------------------------------------------------------------------
 class Health(BaseModel):
+    """The service's status, version, encoder and registry size."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "status": "ok", "version": "0.1.0", "model": "use-multilingual-v3@0.2.1",
         "actors": 99}]})
@@ -444,12 +450,16 @@ class Health(BaseModel):
 
 
 class ErrorDetail(BaseModel):
+    """One problem of an error: where (line, field) and what."""
+
     line: int | None = Field(None, description="line (or array position) in an uploaded file")
     field: str | None = None
     message: str
 
 
 class ErrorBody(BaseModel):
+    """What went wrong: a stable code, a message and every problem found."""
+
     code: str = Field(description="stable machine-readable code: invalid, bad_format, "
                       "not_found, conflict, too_large, unauthorized, forbidden...",
                       examples=["invalid"])
@@ -460,6 +470,8 @@ class ErrorBody(BaseModel):
 
 
 class ErrorResponse(BaseModel):
+    """The body of every error answer of the API."""
+
     model_config = ConfigDict(json_schema_extra={"examples": [{"error": {
         "code": "invalid", "message": "line 3: field 'kind': 'club' is not a known kind",
         "field": "kind",
@@ -479,6 +491,8 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 # -- conversions from engine objects ------------------------------------------------------
 def actor_out(stored: StoredActor, *, private: bool) -> ActorPublic:
+    """A stored actor as the API shows it: with ``contact_email`` when ``private`` (for
+    coordinators), without it otherwise."""
     model = ActorPrivate if private else ActorPublic
     data = _profile_fields(stored.profile, private)
     data.update(created_at=stored.created_at, updated_at=stored.updated_at)
@@ -486,6 +500,8 @@ def actor_out(stored: StoredActor, *, private: bool) -> ActorPublic:
 
 
 def match_out(match: Match, lang: str, *, private: bool) -> MatchResult:
+    """One ranked result as the API shows it, its kind and reasons in ``lang``; with
+    ``contact_email`` when ``private`` (for coordinators)."""
     model = MatchResultPrivate if private else MatchResult
     data = match.to_dict(lang, private=private)
     data["kind_label"] = kind_label(match.profile.kind, lang)

@@ -31,6 +31,8 @@ router = APIRouter(tags=["matching"], route_class=JsonBodyRoute)
 
 
 def respond(results: Sequence[Match], lang: str, private: bool) -> MatchResponse:
+    """The response of every matching route: ``results`` in ``lang``, with contact e-mails
+    when ``private`` (a coordinator asks)."""
     return MatchResponse(results=[match_out(m, lang, private=private) for m in results],
                          count=len(results), lang=lang)
 
