@@ -79,14 +79,18 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        """The settings the ``SOLIRIS_*`` environment variables give (the table above); an
+        unset or blank variable keeps the field's default, an unusable one is a
+        :class:`ConfigError`."""
         db = os.environ.get("SOLIRIS_DB")
+        # The fields' defaults, not copies of them: the two could drift apart.
         return cls(
             db_path=Path(db).expanduser() if db else _default_db(),
-            model=os.environ.get("SOLIRIS_MODEL") or DEFAULT_MODEL,
-            threads=_int_env("SOLIRIS_THREADS", 2),
-            max_top=_int_env("SOLIRIS_MAX_TOP", 100),
-            max_upload_bytes=_int_env("SOLIRIS_MAX_UPLOAD", 10 * 1024 * 1024),
-            report_dir=Path(os.environ.get("SOLIRIS_REPORT_DIR") or "reports/latest"),
+            model=os.environ.get("SOLIRIS_MODEL") or cls.model,
+            threads=_int_env("SOLIRIS_THREADS", cls.threads),
+            max_top=_int_env("SOLIRIS_MAX_TOP", cls.max_top),
+            max_upload_bytes=_int_env("SOLIRIS_MAX_UPLOAD", cls.max_upload_bytes),
+            report_dir=Path(os.environ.get("SOLIRIS_REPORT_DIR") or cls.report_dir),
             workers=_optional_int_env("SOLIRIS_WORKERS"),
         )
 
