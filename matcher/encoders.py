@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -37,7 +37,19 @@ class Encoder(Protocol):
     name: str
     dim: int
 
-    def encode(self, texts: Sequence[str], role: Role = "passage") -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], role: Role = "passage") -> np.ndarray:
+        """One float32 unit row per text, in order; ``role`` says whether the texts are
+        queries or passages (models such as E5 embed the two differently)."""
+        ...
+
+
+class VectorCache(Protocol):
+    """Where :class:`CachedEncoder` keeps vectors, by model and text key (the registry's
+    :class:`matcher.store.Store`)."""
+
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def cache_vectors(self, model: str, items: Iterable[tuple[str, np.ndarray]]) -> None: ...
 
 
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
@@ -189,7 +201,7 @@ class CachedEncoder:
     more: the first use of a model on a registry embeds every text again (minutes for a large
     one), which should not pass for a hung command or a service that does not start."""
 
-    def __init__(self, encoder: Encoder, store: object | None,
+    def __init__(self, encoder: Encoder, store: VectorCache | None,
                  notice: Callable[[str], None] | None = None):
         self.encoder = encoder
         self.store = store
@@ -201,6 +213,8 @@ class CachedEncoder:
     def encode(self, texts: Sequence[str], role: Role = "passage",
                progress: Progress | None = None,
                chunk_size: int = 256) -> np.ndarray:
+        """The vectors of ``texts`` (see :meth:`Encoder.encode`): cached ones from the store,
+        the others embedded ``chunk_size`` at a time and cached as each chunk is done."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [text_key(t, role) for t in texts]

@@ -33,11 +33,13 @@ class Issue:
     value: object = None
 
     def describe(self) -> str:
+        """The issue on one line: ``line 3: field 'kind': <message>``."""
         where = f"line {self.line}: " if self.line is not None else ""
         field = f"field '{self.field}': " if self.field else ""
         return f"{where}{field}{self.message}"
 
     def to_dict(self) -> dict[str, object]:
+        """The issue as JSON-ready data, without its ``value`` (which may not be JSON)."""
         out: dict[str, object] = {"message": self.message}
         if self.line is not None:
             out["line"] = self.line

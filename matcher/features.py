@@ -96,6 +96,8 @@ class TextFeatures:
     offer_concepts: frozenset[int] = frozenset()
 
     def to_json(self) -> str:
+        """Compact JSON for the feature cache; concepts by thesaurus key, which outlive the
+        thesaurus's row numbers."""
         themes = thesaurus()
         return json.dumps({
             "countries": sorted(self.places.countries), "towns": sorted(self.places.towns),
@@ -106,6 +108,8 @@ class TextFeatures:
 
     @staticmethod
     def from_json(text: str) -> TextFeatures:
+        """The features :meth:`to_json` wrote; a concept no longer in the thesaurus is
+        dropped."""
         data: dict[str, Any] = json.loads(text)
         keys = thesaurus().key_index
         return TextFeatures(
@@ -115,6 +119,9 @@ class TextFeatures:
 
 
 class FeatureCache(Protocol):
+    """Where text features are kept as JSON, by key (the registry's
+    :class:`matcher.store.Store`)."""
+
     def cached_features(self, keys: Sequence[str]) -> dict[str, str]: ...
 
     def cache_features(self, items: Sequence[tuple[str, str]]) -> None: ...

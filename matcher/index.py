@@ -152,9 +152,11 @@ class Index:
 
     @property
     def dim(self) -> int:
+        """The length of the encoder's vectors."""
         return int(self.profile_vectors.shape[1])
 
     def passages(self, row: int) -> np.ndarray:
+        """The passage vectors of the actor at ``row``, in passage order."""
         return self.passage_vectors[self.passage_start[row]:self.passage_start[row + 1]]
 
     def word_threshold(self, share: float) -> float:
@@ -172,6 +174,8 @@ class Index:
 
 
 def kind_code(kind: str) -> int:
+    """The position of ``kind`` in :data:`matcher.profile.KINDS` (the index stores kinds as
+    small integers)."""
     return KINDS.index(kind)
 
 

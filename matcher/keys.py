@@ -33,10 +33,13 @@ class KeyInfo:
 
     @property
     def active(self) -> bool:
+        """Whether the key still opens the coordinator routes (it is not revoked)."""
         return self.revoked_at is None
 
 
 def hash_secret(secret: str) -> str:
+    """What the registry stores of a secret: its SHA-256, never the secret itself. A lone
+    surrogate is hashed as it is rather than refused: such a secret matches no key."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -23,6 +23,8 @@ _VECTORIZER = HashingVectorizer(n_features=2**20, strip_accents="unicode", lower
 
 
 def profile_text(profile: ActorProfile) -> str:
+    """Every text of a profile that words are matched in, as one string: name, description,
+    themes, offers and needs."""
     return " ".join([profile.name, profile.description, " ".join(profile.themes),
                      profile.offers, profile.needs])
 

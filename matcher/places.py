@@ -95,12 +95,16 @@ def fold_any_script(text: str) -> str:
 
 @dataclass(frozen=True)
 class Country:
+    """A country of the gazetteer: its ISO 3166-1 code and its names in English, French and
+    Dutch."""
+
     code: str
     name_en: str
     name_fr: str
     name_nl: str
 
     def name(self, lang: str = "en") -> str:
+        """The country's name in ``lang`` (English for any other language)."""
         return {"fr": self.name_fr, "nl": self.name_nl}.get(lang, self.name_en)
 
 
@@ -247,6 +251,7 @@ class Gazetteer:
             fold(text), [(self._commune_phrases, None)]))
 
     def name(self, code: str, lang: str = "en") -> str:
+        """The name in ``lang`` of the country ``code`` (the code itself when unknown)."""
         country = self.countries.get(code)
         return country.name(lang) if country else code
 

@@ -95,6 +95,7 @@ KIND_LABELS: dict[str, dict[str, str]] = {
 
 
 def kind_label(kind: str, lang: str = "en") -> str:
+    """The kind of actor in words, in ``lang`` (an unknown kind or language: the code)."""
     return KIND_LABELS.get(kind, {}).get(lang, kind)
 
 
@@ -106,6 +107,8 @@ class Reason:
     params: dict[str, str] = field(default_factory=dict)
 
     def render(self, lang: str = "en") -> str:
+        """The reason as a sentence in ``lang`` (English when it has no template in ``lang``),
+        kinds and place or theme names in that language."""
         template = _TEMPLATES[self.code].get(lang) or _TEMPLATES[self.code]["en"]
         params = dict(self.params)
         for key in ("kind", "other"):
@@ -118,5 +121,6 @@ class Reason:
 
 
 def quote(text: str, limit: int = 180) -> str:
+    """``text`` on one line, cut with "…" to at most ``limit`` characters."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -33,6 +33,9 @@ SCOPES = ("partner", "brussels")
 
 @dataclass(frozen=True)
 class Concept:
+    """A theme of the thesaurus: its stable key, its labels by language and whether it is
+    about partner countries or Brussels (``scope``, one of :data:`SCOPES`)."""
+
     key: str
     labels: dict[str, str]
     scope: str = "partner"
@@ -109,6 +112,7 @@ class Thesaurus:
         return cached
 
     def label(self, index: int, lang: str = "en") -> str:
+        """The label in ``lang`` of the concept at ``index`` (English when it has none)."""
         labels = self.concepts[index].labels
         return labels.get(lang) or labels["en"]
 

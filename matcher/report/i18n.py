@@ -274,10 +274,12 @@ def tr(lang: str, key: str, **params: object) -> str:
 
 
 def part_label(part: str, lang: str) -> str:
+    """A score part's name in ``lang`` (an unknown part: its own name)."""
     return PART_LABELS.get(part, {}).get(lang, part)
 
 
 def language_name(code: str, lang: str) -> str:
+    """The name in ``lang`` of the language ``code`` (an unknown one: the code)."""
     names = LANGUAGE_NAMES.get(code)
     return names.get(lang, code) if names else code
 
