@@ -56,6 +56,8 @@ Phase = Callable[[str], None]
 
 @dataclass(frozen=True)
 class ReportResult:
+    """What :func:`write_report` wrote: the files, and the figures the caller may log."""
+
     paths: list[Path]  # the files written, in the order they were put in place
     actor_count: int
     pair_count: int

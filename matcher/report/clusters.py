@@ -21,6 +21,7 @@ from sklearn.metrics import silhouette_score
 
 from matcher.encoders import normalise_rows
 from matcher.index import Index
+from matcher.lexical import profile_text
 from matcher.places import fold
 from matcher.report.layout import fixed_sample
 
@@ -57,6 +58,9 @@ STOP_WORDS = sorted(set(ENGLISH_STOP_WORDS) | set(_FRENCH.split()) | set(_DUTCH.
 
 @dataclass
 class Cluster:
+    """One group of actors whose profiles read alike, with what names it: its distinctive
+    words, and its themes and countries with their member counts."""
+
     number: int  # 1-based, in display order
     rows: list[int]  # members, most central first
     keywords: list[str] = field(default_factory=list)
@@ -65,23 +69,25 @@ class Cluster:
 
     @property
     def size(self) -> int:
+        """How many actors the cluster holds."""
         return len(self.rows)
 
 
 @dataclass
 class Clustering:
+    """Every actor's cluster, the clusters in display order, and the silhouette of the
+    chosen number of clusters (``None`` when there were too few actors, or too few distinct
+    ones, to choose)."""
+
     labels: np.ndarray  # labels[row] = cluster number - 1
     clusters: list[Cluster]
     silhouette: float | None = None
     method: str = METHOD
 
 
-def actor_text(index: Index, row: int) -> str:
-    p = index.profiles[row]
-    return " ".join([p.name, " ".join(p.themes), p.description, p.offers, p.needs])
-
-
 def cluster_actors(index: Index) -> Clustering:
+    """Group the actors of ``index`` by their profile vectors, largest cluster first, each
+    named by :func:`_name`."""
     n = len(index)
     if n == 0:
         return Clustering(np.zeros(0, dtype=np.int64), [])
@@ -155,7 +161,7 @@ def _name(index: Index, labels: np.ndarray, clusters: list[Cluster]) -> None:
         cluster.themes = _distinct_items(theme_sets, theme_totals, cluster)
         cluster.countries = _distinct_items(country_sets, country_totals, cluster)
     rows = fixed_sample(n, NAMING_SAMPLE)
-    texts = [actor_text(index, int(r)) for r in rows]
+    texts = [profile_text(index.profiles[int(r)]) for r in rows]
     try:
         vectorizer = TfidfVectorizer(
             stop_words=STOP_WORDS, token_pattern=r"(?u)\b[^\W\d_]{3,}\b", sublinear_tf=True,

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from matcher.index import Index
 from matcher.profile import KINDS
 
-GAP_CODES = ("commune_no_diaspora", "commune_no_ngo", "diaspora_no_commune")
 CIVIL_SOCIETY = ("ngo", "association")
 # The cells a gap points at (highlighted in the table).
 GAP_CELLS = {"commune_no_diaspora": ("diaspora",), "commune_no_ngo": CIVIL_SOCIETY,
@@ -28,23 +27,30 @@ GAP_CELLS = {"commune_no_diaspora": ("diaspora",), "commune_no_ngo": CIVIL_SOCIE
 
 @dataclass(frozen=True)
 class CountryRow:
+    """One partner country of the gap table: actors per kind, and the gaps found there."""
+
     code: str
     counts: dict[str, int]
     total: int  # actors working in the country (each counted once)
     gaps: tuple[str, ...]
 
     def is_gap_cell(self, kind: str) -> bool:
+        """Whether the cell of ``kind`` is one a gap of this country points at."""
         return any(kind in GAP_CELLS[gap] for gap in self.gaps)
 
 
 @dataclass(frozen=True)
 class LonelyActor:
+    """A diaspora organisation (its index row) none of whose countries a commune works in."""
+
     row: int
     countries: tuple[str, ...]
 
 
 @dataclass
 class GapTable:
+    """Partner countries × kinds of actors, with the gaps found (see the module docstring)."""
+
     kinds: list[str]  # the columns: kinds with at least one actor in some country
     rows: list[CountryRow]  # most actors first, ties by country code
     diaspora_without_commune: list[LonelyActor] = field(default_factory=list)
@@ -52,6 +58,7 @@ class GapTable:
 
     @property
     def gap_count(self) -> int:
+        """The number of gaps over all countries."""
         return sum(len(r.gaps) for r in self.rows)
 
 
@@ -71,6 +78,8 @@ def country_gaps(counts: dict[str, int]) -> tuple[str, ...]:
 
 
 def gap_table(index: Index) -> GapTable:
+    """The gap table of ``index``: a country counts for an actor when the engine would match
+    on it (``Index.places``)."""
     per_country: dict[str, dict[str, int]] = {}
     without = 0
     for row, places in enumerate(index.places):

@@ -18,6 +18,9 @@ ACTORS_LINE = '  "actors": ['
 
 @dataclass(frozen=True)
 class PreviousReport:
+    """What the previous ``report.json`` of the folder says: when, of which registry, and
+    its actors."""
+
     created_at: str
     registry_hash: str
     actors: dict[str, str]  # id -> created_at
@@ -25,21 +28,27 @@ class PreviousReport:
 
     @property
     def actor_count(self) -> int:
+        """How many actors the previous report held."""
         return len(self.actors)
 
     def to_dict(self) -> dict[str, object]:
+        """The previous report as ``report.json`` names it (its actors counted, not listed)."""
         return {"created_at": self.created_at, "registry_hash": self.registry_hash,
                 "actor_count": self.actor_count, "model": self.model}
 
 
 @dataclass(frozen=True)
 class History:
+    """What changed since the previous report: the actors added and removed."""
+
     previous: PreviousReport | None
     added: list[int] = field(default_factory=list)  # rows, newest first, ties by id
     removed: list[str] = field(default_factory=list)  # ids, sorted
 
 
 def read_previous(path: Path) -> PreviousReport | None:
+    """The report ``path`` (a ``report.json``), or ``None`` when it is missing or unreadable
+    (see the module docstring)."""
     try:
         return _read_by_lines(path) or _read_whole(path)
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError,

@@ -13,6 +13,8 @@ NO_LANGUAGE = ""  # key for actors that state no language
 
 @dataclass(frozen=True)
 class Overview:
+    """The registry in figures: actors per kind, per language and per partner country."""
+
     actor_count: int
     kinds: list[tuple[str, int]]  # every kind, in KINDS order
     languages: list[tuple[str, int]]  # most actors first, ties by code; "" = not stated
@@ -20,6 +22,7 @@ class Overview:
     without_country: int
 
     def to_dict(self) -> dict[str, object]:
+        """The overview as ``report.json`` holds it (a language not stated is ``"none"``)."""
         return {"actor_count": self.actor_count,
                 "kinds": dict(self.kinds),
                 "languages": {code or "none": count for code, count in self.languages},
@@ -32,6 +35,8 @@ def _ordered(counter: Counter[str]) -> list[tuple[str, int]]:
 
 
 def overview(index: Index) -> Overview:
+    """The overview of ``index``; countries are the ones the engine matches on
+    (``Index.places``: the structured field and the places the texts name)."""
     kinds = Counter(p.kind for p in index.profiles)
     languages: Counter[str] = Counter()
     for profile in index.profiles:

@@ -193,6 +193,7 @@ class Synergy:
 
     @property
     def score(self) -> float:
+        """The pair's score: that of its best-scored direction."""
         return self.match.score
 
 
@@ -210,6 +211,8 @@ class SynergyCollector:
         self._heap: list[tuple[tuple[float, int, int], Match]] = []
 
     def add(self, row: int, matches: list[Match]) -> None:
+        """Keep the cross-kind suggestions among ``matches`` (those of the actor at ``row``)
+        that rank among the best seen so far."""
         if self.limit <= 0:
             return
         kind = self.index.profiles[row].kind

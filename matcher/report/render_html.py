@@ -154,6 +154,7 @@ class View:
 
 
 def e(text: object) -> str:
+    """``text`` escaped for HTML text and attribute values."""
     return escape(str(text), quote=True)
 
 
@@ -197,6 +198,8 @@ def _bar(count: int, largest: int) -> str:
 # -- page ---------------------------------------------------------------------------------
 
 def head(view: View) -> str:
+    """The page up to the per-actor list: every section; the actors' blocks (:func:`actor`)
+    follow it, then :func:`tail`."""
     lang = view.lang
     out = [
         "<!DOCTYPE html>",
@@ -228,6 +231,7 @@ def head(view: View) -> str:
 
 
 def tail(view: View) -> str:
+    """The end of the page after the actors' blocks: footer and script."""
     return ("</section>\n</main>\n<footer>" + e(tr(view.lang, "footer", version=__version__))
             + f"</footer>\n<script>{SCRIPT}</script>\n</body>\n</html>\n")
 
