@@ -25,7 +25,14 @@ from typing import Any
 
 from matcher import __version__
 from matcher.engine import Matcher
-from matcher.errors import EmptyRegistryError, Issue, SolirisError, ValidationError, clip
+from matcher.errors import (
+    ConfigError,
+    EmptyRegistryError,
+    Issue,
+    SolirisError,
+    ValidationError,
+    clip,
+)
 from matcher.formats import FORMATS, detect_format
 from matcher.profile import ALL_FIELDS, KINDS, ActorProfile, normalise_kind
 from matcher.progress import ProgressBar
@@ -328,8 +335,6 @@ def _file_issue(path: Path, exc: OSError) -> Issue:
 
 def _serve(args: argparse.Namespace, matcher: Matcher) -> int:
     import uvicorn
-
-    from matcher.errors import ConfigError
 
     if not 0 < args.port < 65536:
         raise ConfigError(f"--port {args.port} is not a TCP port (1-65535)")

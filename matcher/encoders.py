@@ -10,7 +10,7 @@ other       any sentence-transformers model name or folder (extra ``[st]``; a na
             model in the local Hugging Face cache or internet access).
 
 Every backend returns L2-normalised float32 rows, so a dot product is a cosine similarity.
-Similarity scales differ by model: the ranking calibrates per query (see ``matcher.scoring``).
+Similarity scales differ by model: the ranking calibrates per query (see :mod:`matcher.ranking`).
 """
 
 from __future__ import annotations
