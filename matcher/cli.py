@@ -43,6 +43,7 @@ from matcher.store import Store, database_files
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``soliris`` command line: every command, option and its help text."""
     parser = argparse.ArgumentParser(
         prog="soliris",
         description="Soliris Match: find partners among the actors of international solidarity "
@@ -160,6 +161,8 @@ MAX_ISSUES_SHOWN = 100
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``soliris`` with ``argv`` (the process's arguments by default) and return its exit
+    code; a registry the run created is removed again when the run fails."""
     args = build_parser().parse_args(argv)
     created: list[Path] = []
     code = _main(args, created)

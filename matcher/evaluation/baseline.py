@@ -55,10 +55,13 @@ class TfidfBaseline:
 
     def match(self, text: str, top: int = 10, kinds: Iterable[str] = (),
               countries: Iterable[str] = (), exclude: Iterable[str] = ()) -> list[Hit]:
+        """The actors whose text is closest to ``text``, as :meth:`Matcher.match` ranks."""
         return self._rank(self.vectorizer.transform([text]), top, kinds, countries, exclude)
 
     def suggest(self, actor_id: str, top: int = 10, kinds: Iterable[str] = (),
                 countries: Iterable[str] = ()) -> list[Hit]:
+        """The actors whose text is closest to that of ``actor_id`` (never the actor itself),
+        as :meth:`Matcher.suggest` ranks; an unknown id is a :class:`NotFoundError`."""
         row = self.row_of.get(actor_id)
         if row is None:
             raise NotFoundError("actor", actor_id)

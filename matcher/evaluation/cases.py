@@ -40,6 +40,7 @@ class Case:
 
     @property
     def filtered(self) -> bool:
+        """Whether the case filters by kind or by country."""
         return bool(self.kinds or self.countries)
 
 

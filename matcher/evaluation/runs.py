@@ -44,6 +44,9 @@ class Ranker(Protocol):
 
 @dataclass(frozen=True)
 class CaseResult:
+    """One case's outcome: the ids ranked, their scores against the labels, and whether the
+    case is cross-lingual (see :func:`~matcher.evaluation.cases.is_cross_lingual`)."""
+
     case: Case
     ranked: tuple[str, ...]
     ndcg: float
@@ -84,9 +87,11 @@ class CaseRun:
 
     @property
     def overall(self) -> Aggregate:
+        """The mean metrics over every case."""
         return _aggregate(self.results)
 
     def to_dict(self) -> dict[str, Any]:
+        """The run as JSON-ready data: metrics per group, and every case's ranking."""
         return {
             "system": self.system, "k": self.k,
             "groups": {name: vars(agg) for name, agg in self.groups().items()},
@@ -127,6 +132,8 @@ def registry_profiles(ranker: Any) -> list[ActorProfile]:
 
 
 def system_name(ranker: Any) -> str:
+    """How a ranker is named in the results: its ``name``, else ``project (<model>)`` for
+    the engine, else its class name."""
     name = getattr(ranker, "name", None)
     if isinstance(name, str):
         return name

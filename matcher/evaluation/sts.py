@@ -58,6 +58,7 @@ DEFAULT_STS_PAIRS = (("en", "en"), ("fr", "fr"), ("nl", "nl"), ("fr", "en"), ("n
 
 
 def sts_pair_name(pair: tuple[str, str]) -> str:
+    """A language pair as the results name it: ``fr`` for French-French, ``fr-en`` across."""
     return pair[0] if pair[0] == pair[1] else f"{pair[0]}-{pair[1]}"
 
 
