@@ -193,9 +193,10 @@ class Store:
                 if not self._immutable and db.execute(
                         "SELECT 1 FROM meta WHERE key='generation'").fetchone() is None:
                     # A registry of an earlier version gets its generation now (see state());
-                    # a read-only file keeps going without one.
+                    # a read-only file keeps going without one. OR IGNORE: another process
+                    # opening it at the same moment may have added one since the check.
                     with contextlib.suppress(sqlite3.OperationalError):
-                        db.execute("INSERT INTO meta VALUES ('generation', ?)",
+                        db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', ?)",
                                    (_new_generation(),))
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(f"cannot open the registry database {self.path}: {exc}") from exc
