@@ -198,6 +198,19 @@ class CachedEncoder:
         self.encoded_count = 0
         self.notice = notice
 
+    def _announcement(self, count: int) -> str:
+        """What a long encoding of ``count`` texts is: a model's first use on a registry (its
+        cache holds only other models' vectors) is said as such; new profiles (a first import
+        into a new registry included) are only new texts."""
+        holds = getattr(self.store, "cache_holds", None)
+        own, others = holds(self.name) if holds is not None else (True, False)
+        if others and not own:
+            return (f"first use of model {self.name} on this registry: embedding its "
+                    f"{count:,} texts again (the cache holds other models' vectors); this takes "
+                    f"minutes for a large registry, once: they are cached for the next runs")
+        return (f"embedding {count:,} new texts with model {self.name}; this may take a while "
+                f"(once: they are cached for the next runs)")
+
     def encode(self, texts: Sequence[str], role: Role = "passage",
                progress: Progress | None = None,
                chunk_size: int = 256) -> np.ndarray:
@@ -208,9 +221,7 @@ class CachedEncoder:
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
                           if k not in found}.items())
         if self.notice is not None and len(missing) >= ANNOUNCE_AT:
-            self.notice(f"embedding {len(missing):,} texts with model {self.name} that the "
-                        f"registry's cache does not hold yet (the first use of a model on a "
-                        f"registry embeds all of them; they are cached for the next runs)")
+            self.notice(self._announcement(len(missing)))
         for start in range(0, len(missing), chunk_size):
             part = missing[start:start + chunk_size]
             vectors = self.encoder.encode([t for _, t in part], role)

@@ -396,6 +396,16 @@ class Store:
         return int(rows.get("revision", 0)), str(rows.get("generation", ""))
 
     # -- embedding cache -----------------------------------------------------------------
+    def cache_holds(self, model: str) -> tuple[bool, bool]:
+        """Whether the embedding cache holds vectors of ``model``, and of any other model (two
+        index lookups: the cache's key starts with the model)."""
+        with self._connect() as db:
+            own = db.execute("SELECT 1 FROM embeddings WHERE model = ? LIMIT 1",
+                             (model,)).fetchone() is not None
+            others = any(db.execute(f"SELECT 1 FROM embeddings WHERE model {op} ? LIMIT 1",
+                                    (model,)).fetchone() for op in ("<", ">"))
+        return own, others
+
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         with self._connect() as db:

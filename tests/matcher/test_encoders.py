@@ -70,14 +70,16 @@ def test_a_model_new_to_the_registry_is_announced_and_cached_apart(tmp_path):
     notices: list[str] = []
     first = CachedEncoder(CountingEncoder("model-a@1"), store, notices.append)
     first.encode(texts)
-    assert len(notices) == 1 and "model-a@1" in notices[0] and f"{ANNOUNCE_AT:,} texts" in \
-        notices[0]
+    assert len(notices) == 1 and "model-a@1" in notices[0] and \
+        f"{ANNOUNCE_AT:,} new texts" in notices[0]
+    assert "first use" not in notices[0]  # a first import: new texts, not a model switch
     again = CachedEncoder(CountingEncoder("model-a@1"), store, notices.append)
     again.encode(texts)  # all cached: nothing to announce
     assert again.encoded_count == 0 and len(notices) == 1
     other = CachedEncoder(CountingEncoder("model-b@1"), store, notices.append)
     other.encode(texts)
-    assert other.encoded_count == ANNOUNCE_AT and "model-b@1" in notices[1]
+    assert other.encoded_count == ANNOUNCE_AT and notices[1].startswith(
+        "first use of model model-b@1 on this registry: embedding its 256 texts again")
     other.encode(["un seul texte nouveau"])  # a few new texts are not announced
     assert len(notices) == 2
 
