@@ -80,8 +80,13 @@ def test_a_model_new_to_the_registry_is_announced_and_cached_apart(tmp_path):
     other.encode(texts)
     assert other.encoded_count == ANNOUNCE_AT and notices[1].startswith(
         "first use of model model-b@1 on this registry: embedding its 256 texts again")
+    other.encode([f"mot {i}" for i in range(ANNOUNCE_AT)])  # the words of the same index
+    assert notices[2] == "first use of model model-b@1 on this registry, continued: " \
+        f"embedding {ANNOUNCE_AT} more texts"
     other.encode(["un seul texte nouveau"])  # a few new texts are not announced
-    assert len(notices) == 2
+    assert len(notices) == 3
+    other.encode([f"profil {i}" for i in range(ANNOUNCE_AT)])  # a later import
+    assert notices[3].startswith(f"embedding {ANNOUNCE_AT} new texts with model model-b@1")
 
 
 def test_minilm_loads_without_a_progress_bar_or_a_warning(capfd):
