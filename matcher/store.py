@@ -118,7 +118,8 @@ def unavailable(path: Path, exc: sqlite3.Error) -> ConfigError:
         return ReadOnlyRegistryError(f"cannot write to the registry database {path}: the file "
                                      f"or its folder is read-only (check its permissions); "
                                      f"nothing was changed")
-    if any(sign in text for sign in ("not a database", "malformed", "no such table")):
+    if any(sign in text for sign in ("not a database", "malformed", "no such table",
+                                     "file is empty")):
         # The file at the path is not a whole registry (any longer): a copy still being
         # written over it, a damaged file, or another file put in its place.
         return ConfigError(f"the registry database {path} cannot be read as a registry ({text}): "
@@ -261,7 +262,7 @@ class Store:
             raise self._unavailable(exc) from exc
         try:
             if not immutable:
-                db.execute("PRAGMA journal_mode=WAL")
+                self._wal(db)
                 db.execute("PRAGMA synchronous=NORMAL")
             yield db
         except sqlite3.DatabaseError as exc:
@@ -273,6 +274,20 @@ class Store:
             raise self._unavailable(exc) from exc
         finally:
             db.close()
+
+    def _wal(self, db: sqlite3.Connection) -> None:
+        """Put the registry in WAL mode, which it keeps in its file: once created, only a
+        registry that is not in it yet (a copy restored from a rollback-journal backup) is
+        switched. Switching writes the file's first page, and an empty file is then made an
+        empty database: a registry being overwritten by ``cp`` (truncated, then written from
+        the start) could get that page over the copy's, damaged for good."""
+        if self._created:
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode == "wal":
+                return
+            if db.execute("PRAGMA page_count").fetchone()[0] == 0:
+                raise sqlite3.DatabaseError("the file is empty")
+        db.execute("PRAGMA journal_mode=WAL")
 
     def _unavailable(self, exc: sqlite3.Error) -> ConfigError:
         if self._created and not self.path.exists():

@@ -278,11 +278,15 @@ def test_a_registry_overwritten_by_a_partial_or_other_file_is_a_clear_error(tmp_
     store = Store(path)
     store.upsert([profile(1)])
     whole = path.read_bytes()
-    path.write_bytes(whole[:5000] if content == "partial" else content)
+    copied = whole[:5000] if content == "partial" else content
+    path.write_bytes(copied)
     for call in (store.count, store.all, lambda: store.upsert([profile(2)])):
         with pytest.raises(ConfigError, match="cannot be read as a registry .*put a complete "
                                               "copy back"):
             call()
+    # Nothing written into it: the copy going on (cp truncates, then writes from the start)
+    # would otherwise have its first page overwritten by an empty database's, for good.
+    assert path.read_bytes() == copied
     path.write_bytes(whole)
     assert [a.profile.id for a in store.all()] == ["a-1"]
 
