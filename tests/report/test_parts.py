@@ -333,3 +333,24 @@ def test_a_run_killed_outright_leaves_no_worker_and_no_lock(small_registry, tmp_
     assert left == [], "the workers of a killed run kept running"
     assert not _locked(out)  # the next run may write there
     write_report(matcher, out, top=2)
+
+
+def test_a_report_folder_that_cannot_be_opened_is_a_clear_error(small_registry, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    # A folder with write but no read permission (chmod 300): its lock cannot be taken; an
+    # error that names the folder, not a traceback.
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:4])
+    out = tmp_path / "out"
+    out.mkdir()
+    real_open = os.open
+
+    def refused(path: Any, flags: int, *args: Any) -> int:
+        if Path(path) == out:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(SolirisError, match="cannot open the report folder .*Permission denied"):
+        write_report(matcher, out, top=2)
+    assert list(out.iterdir()) == []
