@@ -209,6 +209,25 @@ class CachedEncoder:
         self.dim = encoder.dim
         self.encoded_count = 0
         self.notice = notice
+        self._first_use = False  # the previous call announced a model's first use
+
+    def _announcement(self, count: int, continued: bool) -> str:
+        """What a long encoding of ``count`` texts is: a model's first use on a registry (its
+        cache holds only other models' vectors) is said as such, ``continued`` by the encoding
+        right after (an index embeds passages, then words); new profiles (a first import into
+        a new registry included) are only new texts."""
+        if continued:
+            return (f"first use of model {self.name} on this registry, continued: embedding "
+                    f"{count:,} more texts")
+        holds = getattr(self.store, "cache_holds", None)
+        own, others = holds(self.name) if holds is not None else (True, False)
+        if others and not own:
+            self._first_use = True
+            return (f"first use of model {self.name} on this registry: embedding its "
+                    f"{count:,} texts again (the cache holds other models' vectors); this takes "
+                    f"minutes for a large registry, once: they are cached for the next runs")
+        return (f"embedding {count:,} new texts with model {self.name}; this may take a while "
+                f"(once: they are cached for the next runs)")
 
     def encode(self, texts: Sequence[str], role: Role = "passage",
                progress: Progress | None = None,
@@ -221,10 +240,10 @@ class CachedEncoder:
         found = self.store.cached_vectors(self.name, sorted(set(keys))) if self.store else {}
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True)
                           if k not in found}.items())
+        # A first use announced by the previous call is continued by this one only.
+        continued, self._first_use = self._first_use, False
         if self.notice is not None and len(missing) >= ANNOUNCE_AT:
-            self.notice(f"embedding {len(missing):,} texts with model {self.name} that the "
-                        f"registry's cache does not hold yet (the first use of a model on a "
-                        f"registry embeds all of them; they are cached for the next runs)")
+            self.notice(self._announcement(len(missing), continued))
         for start in range(0, len(missing), chunk_size):
             part = missing[start:start + chunk_size]
             vectors = self.encoder.encode([t for _, t in part], role)

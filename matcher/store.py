@@ -118,7 +118,8 @@ def unavailable(path: Path, exc: sqlite3.Error) -> ConfigError:
         return ReadOnlyRegistryError(f"cannot write to the registry database {path}: the file "
                                      f"or its folder is read-only (check its permissions); "
                                      f"nothing was changed")
-    if any(sign in text for sign in ("not a database", "malformed", "no such table")):
+    if any(sign in text for sign in ("not a database", "malformed", "no such table",
+                                     "file is empty")):
         # The file at the path is not a whole registry (any longer): a copy still being
         # written over it, a damaged file, or another file put in its place.
         return ConfigError(f"the registry database {path} cannot be read as a registry ({text}): "
@@ -193,9 +194,10 @@ class Store:
                 if not self._immutable and db.execute(
                         "SELECT 1 FROM meta WHERE key='generation'").fetchone() is None:
                     # A registry of an earlier version gets its generation now (see state());
-                    # a read-only file keeps going without one.
+                    # a read-only file keeps going without one. OR IGNORE: another process
+                    # opening it at the same moment may have added one since the check.
                     with contextlib.suppress(sqlite3.OperationalError):
-                        db.execute("INSERT INTO meta VALUES ('generation', ?)",
+                        db.execute("INSERT OR IGNORE INTO meta VALUES ('generation', ?)",
                                    (_new_generation(),))
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(f"cannot open the registry database {self.path}: {exc}") from exc
@@ -260,7 +262,7 @@ class Store:
             raise self._unavailable(exc) from exc
         try:
             if not immutable:
-                db.execute("PRAGMA journal_mode=WAL")
+                self._wal(db)
                 db.execute("PRAGMA synchronous=NORMAL")
             yield db
         except sqlite3.DatabaseError as exc:
@@ -272,6 +274,20 @@ class Store:
             raise self._unavailable(exc) from exc
         finally:
             db.close()
+
+    def _wal(self, db: sqlite3.Connection) -> None:
+        """Put the registry in WAL mode, which it keeps in its file: once created, only a
+        registry that is not in it yet (a copy restored from a rollback-journal backup) is
+        switched. Switching writes the file's first page, and an empty file is then made an
+        empty database: a registry being overwritten by ``cp`` (truncated, then written from
+        the start) could get that page over the copy's, damaged for good."""
+        if self._created:
+            mode = db.execute("PRAGMA journal_mode").fetchone()[0]
+            if mode == "wal":
+                return
+            if db.execute("PRAGMA page_count").fetchone()[0] == 0:
+                raise sqlite3.DatabaseError("the file is empty")
+        db.execute("PRAGMA journal_mode=WAL")
 
     def _unavailable(self, exc: sqlite3.Error) -> ConfigError:
         if self._created and not self.path.exists():
@@ -395,6 +411,16 @@ class Store:
         return int(rows.get("revision", 0)), str(rows.get("generation", ""))
 
     # -- embedding cache -----------------------------------------------------------------
+    def cache_holds(self, model: str) -> tuple[bool, bool]:
+        """Whether the embedding cache holds vectors of ``model``, and of any other model (two
+        index lookups: the cache's key starts with the model)."""
+        with self._connect() as db:
+            own = db.execute("SELECT 1 FROM embeddings WHERE model = ? LIMIT 1",
+                             (model,)).fetchone() is not None
+            others = any(db.execute(f"SELECT 1 FROM embeddings WHERE model {op} ? LIMIT 1",
+                                    (model,)).fetchone() for op in ("<", ">"))
+        return own, others
+
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
         with self._connect() as db:

@@ -58,7 +58,11 @@ def folder_lock(out_dir: Path) -> int | None:
         import fcntl
     except ImportError:  # pragma: no cover - not POSIX
         return None
-    fd = os.open(out_dir, os.O_RDONLY)
+    try:
+        fd = os.open(out_dir, os.O_RDONLY)
+    except OSError as exc:  # a folder that can be written but not read: said, no traceback
+        raise SolirisError(f"cannot open the report folder {out_dir}: "
+                           f"{exc.strerror or exc}; nothing was written") from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

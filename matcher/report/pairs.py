@@ -98,9 +98,14 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _worker(conn: Connection, matcher: Matcher, index: Index, top: int, block_rows: int
-            ) -> None:
-    """Rank the blocks the parent asks for until it closes the pipe.
+def _worker(conn: Connection, parent_ends: list[Connection], matcher: Matcher, index: Index,
+            top: int, block_rows: int) -> None:
+    """Rank the blocks the parent asks for until it closes the pipe, or is gone.
+
+    ``parent_ends`` are the parent's ends of the pipes made so far, which the fork copied into
+    this worker: they are closed first, so that the parent's death (``kill -9``) closes the
+    pipe and ends the worker. A worker holding them would wait for ever, an orphan keeping
+    the report folder's lock (inherited through the fork) and refusing every later run.
 
     Interruption is left to the parent: Ctrl-C signals every process of the terminal's
     group, and a worker would print a KeyboardInterrupt traceback. The parent stops the
@@ -111,18 +116,23 @@ def _worker(conn: Connection, matcher: Matcher, index: Index, top: int, block_ro
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    for end in parent_ends:
+        end.close()
     threadpool_limits(limits=1)  # one process per core: one thread each
     while True:
         try:
             start = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):  # the parent closed the pipe, or is gone
             return
         try:
             answer: tuple[bool, Any] = (True, _rank_block(
                 matcher, index, top, start, min(start + block_rows, len(index))))
         except Exception as exc:  # raised again in the parent
             answer = (False, exc)
-        conn.send(answer)
+        try:
+            conn.send(answer)
+        except OSError:  # the parent died meanwhile: nobody to answer, no traceback
+            return
 
 
 @contextlib.contextmanager
@@ -149,7 +159,8 @@ def _forked_blocks(matcher: Matcher, index: Index, top: int, block_rows: int, wo
             for _ in range(workers):
                 ours, theirs = context.Pipe()
                 process = context.Process(target=_worker, daemon=True,
-                                          args=(theirs, matcher, index, top, block_rows))
+                                          args=(theirs, [*pipes, ours], matcher, index, top,
+                                                block_rows))
                 process.start()
                 theirs.close()
                 processes.append(process)

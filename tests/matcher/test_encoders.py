@@ -70,16 +70,23 @@ def test_a_model_new_to_the_registry_is_announced_and_cached_apart(tmp_path):
     notices: list[str] = []
     first = CachedEncoder(CountingEncoder("model-a@1"), store, notices.append)
     first.encode(texts)
-    assert len(notices) == 1 and "model-a@1" in notices[0] and f"{ANNOUNCE_AT:,} texts" in \
-        notices[0]
+    assert len(notices) == 1 and "model-a@1" in notices[0] and \
+        f"{ANNOUNCE_AT:,} new texts" in notices[0]
+    assert "first use" not in notices[0]  # a first import: new texts, not a model switch
     again = CachedEncoder(CountingEncoder("model-a@1"), store, notices.append)
     again.encode(texts)  # all cached: nothing to announce
     assert again.encoded_count == 0 and len(notices) == 1
     other = CachedEncoder(CountingEncoder("model-b@1"), store, notices.append)
     other.encode(texts)
-    assert other.encoded_count == ANNOUNCE_AT and "model-b@1" in notices[1]
+    assert other.encoded_count == ANNOUNCE_AT and notices[1].startswith(
+        "first use of model model-b@1 on this registry: embedding its 256 texts again")
+    other.encode([f"mot {i}" for i in range(ANNOUNCE_AT)])  # the words of the same index
+    assert notices[2] == "first use of model model-b@1 on this registry, continued: " \
+        f"embedding {ANNOUNCE_AT} more texts"
     other.encode(["un seul texte nouveau"])  # a few new texts are not announced
-    assert len(notices) == 2
+    assert len(notices) == 3
+    other.encode([f"profil {i}" for i in range(ANNOUNCE_AT)])  # a later import
+    assert notices[3].startswith(f"embedding {ANNOUNCE_AT} new texts with model model-b@1")
 
 
 def test_minilm_loads_without_a_progress_bar_or_a_warning(capfd):

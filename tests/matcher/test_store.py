@@ -4,6 +4,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import matcher.store as store_module
 from matcher.engine import Matcher
 from matcher.errors import ConfigError, NotFoundError
 from matcher.profile import validate_record
@@ -277,10 +278,57 @@ def test_a_registry_overwritten_by_a_partial_or_other_file_is_a_clear_error(tmp_
     store = Store(path)
     store.upsert([profile(1)])
     whole = path.read_bytes()
-    path.write_bytes(whole[:5000] if content == "partial" else content)
+    copied = whole[:5000] if content == "partial" else content
+    path.write_bytes(copied)
     for call in (store.count, store.all, lambda: store.upsert([profile(2)])):
         with pytest.raises(ConfigError, match="cannot be read as a registry .*put a complete "
                                               "copy back"):
             call()
+    # Nothing written into it: the copy going on (cp truncates, then writes from the start)
+    # would otherwise have its first page overwritten by an empty database's, for good.
+    assert path.read_bytes() == copied
     path.write_bytes(whole)
     assert [a.profile.id for a in store.all()] == ["a-1"]
+
+
+def _earlier_version(path: Path) -> None:
+    """Make ``path`` a registry as an earlier version wrote it: without a generation."""
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM meta WHERE key='generation'")
+    db.commit()
+    db.close()
+
+
+def test_an_earlier_registry_opened_by_two_processes_at_once_opens_in_both(tmp_path,
+                                                                           monkeypatch):
+    # Two commands (or the service and a command) opening a registry of an earlier version at
+    # the same moment both see it without a generation; the one that adds it second must not
+    # fail with "UNIQUE constraint failed" ("cannot open the registry database").
+    path = tmp_path / "s.db"
+    Store(path).upsert([profile(1)])
+    _earlier_version(path)
+    draw = store_module._new_generation
+
+    def the_other_process_first() -> str:
+        other = sqlite3.connect(path)
+        other.execute("INSERT INTO meta VALUES ('generation', 'theirs')")
+        other.commit()
+        other.close()
+        return draw()
+
+    monkeypatch.setattr(store_module, "_new_generation", the_other_process_first)
+    store = Store(path, create=False)
+    assert store.state() == (1, "theirs")
+    assert [a.profile.id for a in store.all()] == ["a-1"]
+
+
+def test_an_earlier_registry_in_a_read_only_folder_is_read_unchanged(tmp_path, monkeypatch):
+    path = tmp_path / "s.db"
+    Store(path).upsert([profile(1)])
+    _earlier_version(path)
+    before = path.read_bytes()
+    monkeypatch.setattr("matcher.store.os.access", lambda p, mode: False)
+    store = Store(path, create=False)
+    assert [a.profile.id for a in store.all()] == ["a-1"]
+    assert store.state() == (1, "")
+    assert path.read_bytes() == before

@@ -264,3 +264,93 @@ def test_a_second_run_into_the_same_folder_is_refused(small_registry, tmp_path: 
         unlock(running)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     write_report(matcher, out, top=3)  # the lock went with the run
+
+
+
+def _gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended: absent, or a zombie whose threads have all ended
+    (its files are closed then)."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        return all((task / "stat").read_text().split(") ")[1].startswith("Z") for task in tasks)
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+def _locked(out: Path) -> bool:
+    try:
+        unlock(folder_lock(out))
+    except SolirisError:
+        return True
+    return False
+
+
+@forks
+def test_a_run_killed_outright_leaves_no_worker_and_no_lock(small_registry, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    # `kill -9` of a report while its workers rank: the workers used to wait for ever (each
+    # held a copy of its own pipe's other end), orphans holding the folder's lock, inherited
+    # through the fork, so that every later run into the folder was refused.
+    matcher: Matcher = small_registry(SMALL_REGISTRY)
+    out = tmp_path / "out"
+    out.mkdir()  # locked from the start, before the workers are forked
+    rank_block = pairs._rank_block
+
+    def slow(*args: Any) -> Any:
+        time.sleep(0.2)
+        return rank_block(*args)
+
+    monkeypatch.setattr(pairs, "_rank_block", slow)
+    monkeypatch.setattr(pairs, "BLOCK_ROWS", 1)
+    read, write = os.pipe()
+    run = os.fork()
+    if run == 0:  # the report run, killed outright once its workers rank
+        try:
+            os.close(read)
+
+            def progress(done: int, total: int) -> None:
+                if done:
+                    workers = [p.pid for p in multiprocessing.active_children()]
+                    os.write(write, json.dumps(workers).encode() + b"\n")
+                    os.kill(os.getpid(), signal.SIGKILL)
+
+            write_report(matcher, out, top=2, workers=2, progress=progress)
+        finally:
+            os._exit(1)  # never back into pytest
+    os.close(write)
+    with os.fdopen(read) as answer:
+        workers = json.loads(answer.readline() or "[]")
+    os.waitpid(run, 0)
+    assert len(workers) == 2
+    deadline = time.monotonic() + 10
+    while (_locked(out) or not all(_gone(pid) for pid in workers)) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [pid for pid in workers if not _gone(pid)]
+    for pid in left:  # the test's own orphans, not to be left running
+        os.kill(pid, signal.SIGKILL)
+    assert left == [], "the workers of a killed run kept running"
+    assert not _locked(out)  # the next run may write there
+    write_report(matcher, out, top=2)
+
+
+def test_a_report_folder_that_cannot_be_opened_is_a_clear_error(small_registry, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                 ) -> None:
+    # A folder with write but no read permission (chmod 300): its lock cannot be taken; an
+    # error that names the folder, not a traceback.
+    matcher: Matcher = small_registry(SMALL_REGISTRY[:4])
+    out = tmp_path / "out"
+    out.mkdir()
+    real_open = os.open
+
+    def refused(path: Any, flags: int, *args: Any) -> int:
+        if Path(path) == out:
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", refused)
+    with pytest.raises(SolirisError, match="cannot open the report folder .*Permission denied"):
+        write_report(matcher, out, top=2)
+    assert list(out.iterdir()) == []
