@@ -69,14 +69,14 @@ def create_key(store: Store, name: str) -> str:
 
 def list_keys(store: Store) -> list[KeyInfo]:
     """Every key, active or revoked, by name."""
-    with store._connect() as db:
+    with store.reading() as db:
         rows = db.execute("SELECT name, created_at, revoked_at FROM api_keys ORDER BY name")
         return [KeyInfo(*row) for row in rows]
 
 
 def get_key(store: Store, name: str) -> KeyInfo:
     """The key named ``name``, active or revoked; unknown names are an error."""
-    with store._connect() as db:
+    with store.reading() as db:
         return _named(db, name)
 
 
@@ -102,7 +102,7 @@ def lookup_key(store: Store, secret: str) -> KeyInfo | None:
     """The key whose secret is ``secret``, revoked or not; ``None`` for an unknown secret."""
     if not isinstance(secret, str) or not secret or len(secret) > MAX_SECRET_CHARS:
         return None
-    with store._connect() as db:
+    with store.reading() as db:
         row = db.execute("SELECT name, created_at, revoked_at FROM api_keys WHERE key_hash=?",
                          (hash_secret(secret),)).fetchone()
     return KeyInfo(*row) if row else None

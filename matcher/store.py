@@ -18,6 +18,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -140,15 +141,24 @@ def missing(path: Path) -> ConfigError:
                                 f"into a new one there) and try again; nothing was changed")
 
 
+#: Values bound in one ``IN (...)`` list: under SQLite's limit on bound parameters.
+IN_CHUNK = 900
+
+
+def _rows_in(db: sqlite3.Connection, query: str, values: Sequence[str],
+             *leading: object) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``query`` for every one of ``values``, run in chunks of :data:`IN_CHUNK`;
+    ``{marks}`` in the query stands for the chunk's ``IN`` list, ``leading`` for the
+    parameters before it."""
+    for start in range(0, len(values), IN_CHUNK):
+        chunk = list(values[start:start + IN_CHUNK])
+        yield from db.execute(query.format(marks=",".join("?" * len(chunk))),
+                              [*leading, *chunk])
+
+
 def _content_hashes(db: sqlite3.Connection, ids: Sequence[str]) -> dict[str, str]:
     """Stored content hash of each of ``ids`` that is registered."""
-    known: dict[str, str] = {}
-    for start in range(0, len(ids), 900):  # SQLite's limit on bound parameters
-        chunk = list(ids[start:start + 900])
-        marks = ",".join("?" * len(chunk))
-        known.update(db.execute(
-            f"SELECT id, content_hash FROM actors WHERE id IN ({marks})", chunk))
-    return known
+    return dict(_rows_in(db, "SELECT id, content_hash FROM actors WHERE id IN ({marks})", ids))
 
 
 class MissingRegistryError(ConfigError):
@@ -422,16 +432,11 @@ class Store:
         return own, others
 
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
         with self._connect() as db:
-            for start in range(0, len(hashes), 900):
-                chunk = list(hashes[start:start + 900])
-                marks = ",".join("?" * len(chunk))
-                for text_hash, blob in db.execute(
-                        f"SELECT text_hash, vector FROM embeddings WHERE model=? "
-                        f"AND text_hash IN ({marks})", [model, *chunk]):
-                    found[text_hash] = np.frombuffer(blob, dtype=np.float32)
-        return found
+            return {text_hash: np.frombuffer(blob, dtype=np.float32)
+                    for text_hash, blob in _rows_in(
+                        db, "SELECT text_hash, vector FROM embeddings WHERE model=? "
+                        "AND text_hash IN ({marks})", hashes, model)}
 
     def _write_cache(self, statement: str, rows: Iterable[tuple[object, ...]]) -> None:
         """A write to a cache table. A registry that cannot be written (a read-only copy
@@ -449,14 +454,9 @@ class Store:
 
     # -- text features cache (matcher.features) ---------------------------------------------
     def cached_features(self, keys: Sequence[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
         with self._connect() as db:
-            for start in range(0, len(keys), 900):
-                chunk = list(keys[start:start + 900])
-                marks = ",".join("?" * len(chunk))
-                found.update(db.execute(
-                    f"SELECT key, data FROM features WHERE key IN ({marks})", chunk))
-        return found
+            return dict(_rows_in(db, "SELECT key, data FROM features WHERE key IN ({marks})",
+                                 keys))
 
     def cache_features(self, items: Sequence[tuple[str, str]]) -> None:
         self._write_cache("INSERT OR REPLACE INTO features VALUES (?,?)", items)
@@ -466,6 +466,13 @@ class Store:
     def keys(self) -> Iterator[sqlite3.Connection]:
         """A transaction on the ``api_keys`` table (used by :mod:`matcher.keys`)."""
         with self.transaction() as db:
+            yield db
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reads outside a transaction (:mod:`matcher.keys` looks keys up
+        with it); the registry's errors are said as for every other read."""
+        with self._connect() as db:
             yield db
 
 
