@@ -142,12 +142,18 @@ def test_a_read_only_registry_skips_its_caches_but_refuses_profile_writes(tmp_pa
         store.upsert([profile(2)])
 
 
-def _foreign_db(path: Path, table: str = "users(id, name)") -> bytes:
+def run_sql(path: Path, *statements: str) -> None:
+    """Change the file at ``path`` as another program would, behind the store's back."""
     db = sqlite3.connect(path)
-    db.execute(f"CREATE TABLE {table}")
-    db.execute("INSERT INTO users VALUES (1, 'x')" if table.startswith("users") else "SELECT 1")
+    for statement in statements:
+        db.execute(statement)
     db.commit()
     db.close()
+
+
+def _foreign_db(path: Path, table: str = "users(id, name)") -> bytes:
+    run_sql(path, f"CREATE TABLE {table}",
+            "INSERT INTO users VALUES (1, 'x')" if table.startswith("users") else "SELECT 1")
     return path.read_bytes()
 
 
@@ -164,10 +170,7 @@ def test_a_database_of_another_application_is_refused_untouched(tmp_path, table)
 
 def test_a_registry_whose_creation_was_cut_short_is_completed(tmp_path):
     path = tmp_path / "s.db"
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    db.commit()
-    db.close()
+    run_sql(path, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     Store(path).upsert([profile(1)])
     assert Store(path).count() == 1
 
@@ -175,10 +178,7 @@ def test_a_registry_whose_creation_was_cut_short_is_completed(tmp_path):
 def test_a_schema_version_that_is_not_a_number_is_a_clear_error(tmp_path):
     path = tmp_path / "s.db"
     Store(path)
-    db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value='abc' WHERE key='schema_version'")
-    db.commit()
-    db.close()
+    run_sql(path, "UPDATE meta SET value='abc' WHERE key='schema_version'")
     with pytest.raises(ConfigError, match="schema version 'abc' is not a number"):
         Store(path)
 
@@ -202,17 +202,11 @@ def test_a_registry_in_a_read_only_folder_is_read_as_immutable(tmp_path, monkeyp
 
 def test_a_meta_table_without_a_schema_version_is_refused_untouched(tmp_path):
     other = tmp_path / "other.db"
-    db = sqlite3.connect(other)
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    db.execute("INSERT INTO meta VALUES ('app', 'x')")
-    db.commit()
-    db.close()
+    run_sql(other, "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "INSERT INTO meta VALUES ('app', 'x')")
     damaged = tmp_path / "damaged.db"
     Store(damaged).upsert([profile(1)])
-    db = sqlite3.connect(damaged)
-    db.execute("DELETE FROM meta WHERE key='schema_version'")
-    db.commit()
-    db.close()
+    run_sql(damaged, "DELETE FROM meta WHERE key='schema_version'")
     for path in (other, damaged):
         before = path.read_bytes()
         with pytest.raises(ConfigError, match="meta table without a schema version"):
@@ -263,10 +257,7 @@ def test_the_state_tells_apart_registries_with_the_same_revision(tmp_path):
 def test_a_registry_of_an_earlier_version_gets_a_generation(tmp_path):
     path = tmp_path / "s.db"
     Store(path).upsert([profile(1)])
-    db = sqlite3.connect(path)
-    db.execute("DELETE FROM meta WHERE key='generation'")
-    db.commit()
-    db.close()
+    _earlier_version(path)
     assert Store(path).state()[1] != ""
 
 
@@ -293,10 +284,7 @@ def test_a_registry_overwritten_by_a_partial_or_other_file_is_a_clear_error(tmp_
 
 def _earlier_version(path: Path) -> None:
     """Make ``path`` a registry as an earlier version wrote it: without a generation."""
-    db = sqlite3.connect(path)
-    db.execute("DELETE FROM meta WHERE key='generation'")
-    db.commit()
-    db.close()
+    run_sql(path, "DELETE FROM meta WHERE key='generation'")
 
 
 def test_an_earlier_registry_opened_by_two_processes_at_once_opens_in_both(tmp_path,
@@ -310,10 +298,7 @@ def test_an_earlier_registry_opened_by_two_processes_at_once_opens_in_both(tmp_p
     draw = store_module._new_generation
 
     def the_other_process_first() -> str:
-        other = sqlite3.connect(path)
-        other.execute("INSERT INTO meta VALUES ('generation', 'theirs')")
-        other.commit()
-        other.close()
+        run_sql(path, "INSERT INTO meta VALUES ('generation', 'theirs')")
         return draw()
 
     monkeypatch.setattr(store_module, "_new_generation", the_other_process_first)
