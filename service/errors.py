@@ -169,6 +169,9 @@ async def soliris_error_handler(request: Request, exc: Exception) -> JSONRespons
         return error_response(status, code, message, issues[0].field, _issue_rows(issues))
     if isinstance(exc, ConfigError):
         log.error("configuration error while serving %s: %s", request.url.path, exc)
+        # The registry missing, locked, read-only or unreadable: for a client, the service is
+        # unavailable until an operator acts, the code every 503 of this API carries.
+        return error_response(status, _STATUS_CODES[status], str(exc))
     return error_response(status, exc.code, str(exc))
 
 

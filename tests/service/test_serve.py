@@ -94,6 +94,7 @@ def test_serve_follows_its_registry_and_logs_what_happens(registry_template: Pat
             path.unlink(missing_ok=True)
         response = client.get("/api/health")
         assert response.status_code == 503
+        assert response.json()["error"]["code"] == "unavailable"
         assert "is missing" in response.json()["error"]["message"]
         assert client.post("/api/match", json={"text": "algues"}).status_code == 503
         assert not db.exists()
