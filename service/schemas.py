@@ -441,12 +441,14 @@ class Health(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "status": "ok", "version": "0.1.0", "model": "use-multilingual-v3@0.2.1",
-        "actors": 99}]})
+        "actors": 99, "max_top": 100}]})
 
     status: Literal["ok"] = "ok"
     version: str
     model: str = Field(description="the sentence encoder used for matching")
     actors: int = Field(description="actors in the registry")
+    max_top: int = Field(description="the largest number of results a request may ask for "
+                         "(SOLIRIS_MAX_TOP)")
 
 
 class ErrorDetail(BaseModel):

@@ -61,7 +61,7 @@
       network_error: "Le service ne répond pas ; réessayez dans un instant.",
       need_text: "Décrivez l'initiative en quelques phrases.",
       need_actor: "Choisissez un acteur.",
-      bad_top: "Le nombre de résultats doit être compris entre 1 et 100.",
+      bad_top: "Le nombre de résultats doit être compris entre 1 et {n}.",
       api_docs: "Documentation de l'API",
       footer: "Suggestions indicatives : prenez toujours contact avec les acteurs avant de vous engager.",
       kinds: {
@@ -123,7 +123,7 @@
       network_error: "De dienst antwoordt niet; probeer het zo meteen opnieuw.",
       need_text: "Beschrijf het initiatief in enkele zinnen.",
       need_actor: "Kies een actor.",
-      bad_top: "Het aantal resultaten moet tussen 1 en 100 liggen.",
+      bad_top: "Het aantal resultaten moet tussen 1 en {n} liggen.",
       api_docs: "API-documentatie",
       footer: "Voorstellen ter indicatie: neem altijd contact op met de actoren voor u zich engageert.",
       kinds: {
@@ -185,7 +185,7 @@
       network_error: "The service does not answer; try again in a moment.",
       need_text: "Describe the initiative in a few sentences.",
       need_actor: "Choose an actor.",
-      bad_top: "The number of results must be from 1 to 100.",
+      bad_top: "The number of results must be from 1 to {n}.",
       api_docs: "API documentation",
       footer: "Suggestions are indicative: always talk with the actors before you commit.",
       kinds: {
@@ -200,7 +200,8 @@
     lang: "fr",
     lastSearch: null,      // the last request sent from the form, re-run on a language switch
     actorId: null,         // the actor shown in the actor view
-    countries: {}          // partner country codes seen in the registry
+    countries: {},         // partner country codes seen in the registry
+    maxTop: 100            // the service's largest top (SOLIRIS_MAX_TOP), read from /api/health
   };
 
   function $(id) { return document.getElementById(id); }
@@ -390,7 +391,9 @@
 
   function readForm() {
     var top = parseInt($("top").value, 10);
-    if (!(top >= 1 && top <= 100)) { return { problem: t("bad_top"), field: "top" }; }
+    if (!(top >= 1 && top <= state.maxTop)) {
+      return { problem: t("bad_top", { n: state.maxTop }), field: "top" };
+    }
     var search = { top: top, kinds: [], countries: [], lang: state.lang };
     if ($("kind").value) { search.kinds.push($("kind").value); }
     var country = $("country").value.trim();
@@ -630,7 +633,18 @@
     document.addEventListener("click", onClick);
     window.addEventListener("popstate", function () { route(true); });
     loadActors("");
+    loadLimits();
     route(false);
+  }
+
+  // The page asks for what the service accepts (SOLIRIS_MAX_TOP) instead of assuming 100.
+  function loadLimits() {
+    return api("GET", "/api/health").then(function (health) {
+      if (health && health.max_top >= 1) {
+        state.maxTop = health.max_top;
+        $("top").setAttribute("max", String(health.max_top));
+      }
+    }).catch(function () { /* the default stands; the API still checks every request */ });
   }
 
   if (document.readyState === "loading") {

@@ -33,7 +33,8 @@ def test_health(client, service_matcher):
     response = client.get("/api/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "version": __version__,
-                               "model": service_matcher.model_name, "actors": ACTOR_COUNT}
+                               "model": service_matcher.model_name, "actors": ACTOR_COUNT,
+                               "max_top": service_matcher.settings.max_top}
 
 
 # -- reading the registry ------------------------------------------------------------------

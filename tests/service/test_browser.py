@@ -206,3 +206,22 @@ def test_a_failed_actor_search_clears_its_error_once_a_search_succeeds(page, bas
     expect(page.locator("#actor option")).to_have_count(1)
     expect(page.locator("#status")).to_have_text("")
     assert not [p for p in page.problems if "ERR_FAILED" not in p], page.problems
+
+
+def test_the_page_takes_its_largest_top_from_the_service(browser, tmp_path, encoder):
+    from matcher.engine import Matcher
+    from matcher.settings import Settings
+
+    matcher = Matcher(Settings(db_path=tmp_path / "r.db", max_top=3), encoder=encoder)
+    with serve_in_thread(create_app(matcher=matcher)) as url:
+        context = browser.new_context(locale="en-GB")
+        page = context.new_page()
+        page.goto(url + "/")
+        page.select_option("#lang", "en")
+        expect(page.locator("#top")).to_have_attribute("max", "3")
+        page.fill("#text", "Drinking water in Kinshasa")
+        page.fill("#top", "4")
+        page.click("#submit")
+        expect(page.locator("#status")).to_have_text(
+            "The number of results must be from 1 to 3.")
+        context.close()
