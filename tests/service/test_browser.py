@@ -9,12 +9,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from matcher.encoders import Encoder
+from matcher.engine import Matcher
+from matcher.settings import Settings
 from service.app import create_app
 from service.server import serve_in_thread
 from tests.service.conftest import make_matcher
@@ -174,21 +177,26 @@ def test_registered_actor_mode_and_errors(page, base_url, tmp_path):
         page.problems
 
 
-def test_an_empty_registry_is_said_to_be_empty(browser, tmp_path, encoder):
-    from matcher.engine import Matcher
-    from matcher.settings import Settings
-
-    matcher = Matcher(Settings(db_path=tmp_path / "empty.db"), encoder=encoder)
+@contextmanager
+def page_of_own_service(browser, encoder: Encoder, settings: Settings) -> Iterator[Page]:
+    """The page, in English, of a service of its own (a registry or settings unlike the
+    shared one), closed afterwards."""
+    matcher = Matcher(settings, encoder=encoder)
     with serve_in_thread(create_app(matcher=matcher)) as url:
         context = browser.new_context(locale="en-GB")
         page = context.new_page()
         page.goto(url + "/")
         page.select_option("#lang", "en")
+        yield page
+        context.close()
+
+
+def test_an_empty_registry_is_said_to_be_empty(browser, tmp_path, encoder):
+    with page_of_own_service(browser, encoder, Settings(db_path=tmp_path / "empty.db")) as page:
         page.fill("#text", "Drinking water in Kinshasa")
         page.click("#submit")
         expect(page.locator("#status")).to_have_text(
             "The registry is empty: no actor is registered yet.")
-        context.close()
 
 
 def test_a_failed_actor_search_clears_its_error_once_a_search_succeeds(page, base_url):
@@ -209,19 +217,11 @@ def test_a_failed_actor_search_clears_its_error_once_a_search_succeeds(page, bas
 
 
 def test_the_page_takes_its_largest_top_from_the_service(browser, tmp_path, encoder):
-    from matcher.engine import Matcher
-    from matcher.settings import Settings
-
-    matcher = Matcher(Settings(db_path=tmp_path / "r.db", max_top=3), encoder=encoder)
-    with serve_in_thread(create_app(matcher=matcher)) as url:
-        context = browser.new_context(locale="en-GB")
-        page = context.new_page()
-        page.goto(url + "/")
-        page.select_option("#lang", "en")
+    settings = Settings(db_path=tmp_path / "r.db", max_top=3)
+    with page_of_own_service(browser, encoder, settings) as page:
         expect(page.locator("#top")).to_have_attribute("max", "3")
         page.fill("#text", "Drinking water in Kinshasa")
         page.fill("#top", "4")
         page.click("#submit")
         expect(page.locator("#status")).to_have_text(
             "The number of results must be from 1 to 3.")
-        context.close()
