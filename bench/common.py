@@ -135,10 +135,14 @@ PARALLEL_SETS = {
 
 
 def shared_dir() -> Path:
+    """The shared data folder: ``SOLIRIS_SHARED_DIR`` when set and not empty, else
+    ``shared/`` next to the repository. Not checked for existence."""
     return Path(os.environ.get("SOLIRIS_SHARED_DIR") or ROOT.parent / "shared")
 
 
 def iati_csv() -> Path:
+    """The IATI sample of 5,000 activities (CSV) in the shared folder; it may be missing
+    (see :func:`require_shared_file`)."""
     return shared_dir() / "data" / "iati-activities-sample-ips" / "iati_activities_sample_5000.csv"
 
 
@@ -153,14 +157,20 @@ def require_shared_file(path: Path, prog: str) -> Path:
 
 
 def eutf_dir() -> Path:
+    """The folder of the EU Trust Fund for Africa's Akvo export (projects and organisations
+    CSV) in the shared folder."""
     return shared_dir() / "data" / "eutf-africa-akvo"
 
 
 def sts_dir() -> Path:
+    """The folder of the STS-B multilingual test files (``stsb-*-test.csv``) in the shared
+    folder."""
     return shared_dir() / "data" / "stsb-multi-mt"
 
 
 def results_dir() -> Path:
+    """``bench/results/`` (git-ignored), created if missing: the cached registries and the
+    figures of the benchmarks."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     return RESULTS
 
@@ -177,17 +187,19 @@ def eutf_activities() -> list[IatiActivity]:
 
 @lru_cache(maxsize=2)
 def iati_activities(path: Path | None = None) -> tuple[IatiActivity, ...]:
-    """The 5,000 IATI activities (title, description, implementing organisations), decoded
-    (the export mixes UTF-8 and Windows-1252 bytes) and whitespace-normalised."""
+    """The 5,000 IATI activities (title, description, implementing organisations) of ``path``
+    (default :func:`iati_csv`), decoded (the export mixes UTF-8 and Windows-1252 bytes) and
+    whitespace-normalised; cached per path, hence the tuple."""
     return tuple(load_iati_activities(path or iati_csv()))
 
 
 def iati_activity_profiles(limit: int | None = None, path: Path | None = None,
                            id_prefix: str = "iati") -> list[ActorProfile]:
-    """One ``ngo`` profile per IATI activity that has a title or a description, in file order:
-    id ``iati-00001`` (the row number), name the title on one line (or "IATI activity N"),
-    description the activity's description (the title when it has none, or no word), cut to the
-    profile limit."""
+    """One ``ngo`` profile per IATI activity that has a title or a description, in file order,
+    the first ``limit`` at most: id ``iati-00001`` (``id_prefix`` and the row number), name the
+    title on one line and at most 200 characters (or "IATI activity N"), description the
+    activity's description (the title when it has none, or no word), cut to the profile
+    limit."""
     profiles = []
     for number, activity in enumerate(iati_activities(path), start=1):
         # A description of dashes only ("-----", one in this file) says nothing: the title then.
@@ -213,7 +225,8 @@ def profiles_jsonl(profiles: Iterable[ActorProfile]) -> bytes:
 
 
 def fresh_db(path: Path) -> Path:
-    """Delete an SQLite registry and its WAL files so the next run starts cold."""
+    """Delete an SQLite registry and its WAL files so the next run starts cold; returns
+    ``path``, its folder created."""
     for candidate in database_files(path):
         candidate.unlink(missing_ok=True)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -233,7 +246,7 @@ def log(message: str) -> None:
 class Progress:
     """(done, total) callback: a bar on a terminal, else a line every ``every`` seconds."""
 
-    def __init__(self, label: str, every: float = 10.0):
+    def __init__(self, label: str, every: float = 10.0) -> None:
         self.label = label
         self.every = every
         self._bar = ProgressBar(label) if sys.stderr.isatty() else None
@@ -241,6 +254,8 @@ class Progress:
         self._last = self._started
 
     def __call__(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total``: move the bar, or log a line once ``every`` seconds have
+        passed since the last one, and always at the end."""
         if self._bar is not None:
             self._bar(done, total)
             return
@@ -264,7 +279,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 def memory_mb() -> dict[str, float]:
-    """Current (VmRSS) and peak (VmHWM) resident memory of this process, in MiB."""
+    """Current (VmRSS) and peak (VmHWM) resident memory of this process, in MiB, under the
+    keys ``rss`` and ``peak``; without ``/proc`` only ``peak`` (from ``getrusage``)."""
     out: dict[str, float] = {}
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
@@ -282,7 +298,8 @@ def memory_mb() -> dict[str, float]:
 
 
 def fmt(value: Any, digits: int = 3) -> str:
-    """A table cell: floats with ``digits`` decimals, ``—`` for missing or NaN values."""
+    """A table cell: floats with ``digits`` decimals, ``—`` for missing or NaN values, ``∞``
+    for infinite ones; anything else as ``str``."""
     if value is None:
         return "—"
     if isinstance(value, float):
@@ -297,12 +314,14 @@ def fmt(value: Any, digits: int = 3) -> str:
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
                    align: str | None = None) -> str:
     """A GitHub markdown table; ``align`` has one letter per column (``l`` or ``r``), by
-    default the first column left and the others right."""
+    default the first column left and the others right. Cells that are not strings go
+    through :func:`fmt`."""
     rows = [[fmt(cell) if not isinstance(cell, str) else cell for cell in row] for row in rows]
     align = align or "l" + "r" * (len(headers) - 1)
     widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:
+        """One row, each cell padded to its column's width on the side of its alignment."""
         return "| " + " | ".join(c.ljust(w) if a == "l" else c.rjust(w)
                                  for c, w, a in zip(cells, widths, align, strict=True)) + " |"
 
@@ -312,12 +331,16 @@ def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
 
 
 def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` to ``path`` as indented UTF-8 JSON (folders created); objects that JSON
+    cannot hold go through :func:`_jsonable`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable) + "\n",
                     encoding="utf-8")
 
 
 def _jsonable(value: Any) -> Any:
+    """``value`` as JSON can hold it: ``to_dict()`` (the evaluation's runs), ``tolist()``
+    (numpy arrays and scalars) or a path as a string; a ``TypeError`` otherwise."""
     if hasattr(value, "to_dict"):
         return value.to_dict()
     if hasattr(value, "tolist"):

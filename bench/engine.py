@@ -8,8 +8,9 @@ match latency at 1k / 10k / 100k profiles and peak memory.
 2. **Match latency**, in-process with the model loaded, one subprocess per size (so that each
    size's peak memory is its own): :meth:`Matcher.match` p50 / p95 over about 100 queries
    (IATI activity texts cut to 600 characters), next to the raw cost of encoding one query.
-   1k profiles are real embedded IATI profiles; 10k and 100k reuse those vectors, replicated
-   with small random perturbations (cosine ≈ 0.99 to the original), and go through
+   1k profiles are real embedded IATI profiles from the registry; 10k and 100k reuse the vectors
+   of its first 5,000 at most (the whole registry after a full import), replicated with small
+   random perturbations (cosine ≈ 0.99 to the original), and go through
    :func:`matcher.index.build_index` with a replaying encoder instead of embedding 100k texts.
    From 20,000 profiles the index uses its reduced first pass; the share of the exact top 10
    (first pass with the full vectors) that it returns is reported next to the latency.
@@ -53,19 +54,22 @@ from bench.common import (
     results_dir,
     write_json,
 )
-from matcher.encoders import CachedEncoder, load_encoder, normalise_rows
+from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
 from matcher.engine import Matcher
 from matcher.index import Index, build_index, passage_spans
 from matcher.profile import ActorProfile
+from matcher.ranking import Query, Weights
 from matcher.settings import DEFAULT_MODEL, Settings
 from matcher.store import Store
 
-TARGET_P50_MS = 50.0
-TARGET_REIMPORT_SPEEDUP = 20.0
-REGISTRY = "engine-iati.db"
+TARGET_P50_MS = 50.0  # match p50 at the largest size, in milliseconds
+TARGET_REIMPORT_SPEEDUP = 20.0  # first import time / re-import time
+REGISTRY = "engine-iati.db"  # under bench/results/
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m bench.engine``; ``--child`` and ``--line-profile`` are
+    hidden: they run one size's latency in a subprocess (see :func:`_run_child`)."""
     parser = argparse.ArgumentParser(prog="python -m bench.engine",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fast smoke run")
@@ -90,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Measure the import (unless ``--skip-import`` finds the registry), then the latency of
+    every size under every ``--latency-threads`` setting, each in a subprocess of its own, and
+    print the markdown report on stdout (progress on stderr). With ``--child SIZE``: measure
+    that one size in this process and print its figures as one JSON line. Returns the exit
+    status: 1 when the registry holds fewer profiles than the first size (or than 1,000)."""
     args = build_parser().parse_args(argv)
     sizes = [int(s) for s in (args.sizes or ("1000,10000" if args.quick else
                                               "1000,10000,100000")).split(",")]
@@ -133,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _machine() -> str:
+    """One line on the machine for the report: CPUs, RAM (from ``/proc/meminfo``; 0 without
+    it), Python version and the current load average."""
     cpus = os.cpu_count() or 0
     mem = 0.0
     try:
@@ -148,6 +159,10 @@ def _machine() -> str:
 
 def _run_child(size: int, queries: int, args: argparse.Namespace, line_profile: bool,
                threads: int) -> dict[str, Any]:
+    """:func:`latency_child` for ``size`` in a subprocess (``--child``), so that its peak memory
+    is its own, with ``threads`` encoder threads and as many BLAS / OpenMP threads (set through
+    the environment); the row it printed as JSON on its last stdout line, plus ``threads``.
+    A failed subprocess stops the benchmark (``SystemExit``)."""
     command = [sys.executable, "-m", "bench.engine", "--child", str(size), "--queries",
                str(queries), "--model", args.model, "--threads", str(threads)]
     if line_profile:
@@ -166,6 +181,11 @@ def _run_child(size: int, queries: int, args: argparse.Namespace, line_profile: 
 
 
 def import_benchmark(db: Path, model: str, threads: int, limit: int | None) -> dict[str, Any]:
+    """Time the import of the IATI profiles (all, or the first ``limit``) into the fresh
+    registry ``db``, then a re-import of the same JSONL by a new :class:`Matcher` (every text
+    from the embedding cache), and profile a third. Returns the figures that
+    :func:`print_import` prints: counts, seconds of each run, texts newly embedded, model load
+    time (not counted in the runs), the speed-up and the re-import profile."""
     profiles = iati_activity_profiles(limit)
     data = profiles_jsonl(profiles)
     log(f"import: {len(profiles)} IATI profiles ({len(data) / 1e6:.1f} MB of JSONL)")
@@ -199,7 +219,9 @@ def import_benchmark(db: Path, model: str, threads: int, limit: int | None) -> d
 
 def profile_reimport(db: Path, model: str, threads: int, encoder: Any, data: bytes,
                      count: int = 10) -> list[dict[str, Any]]:
-    """The functions of :mod:`matcher` that take the most time (cumulative) in a re-import."""
+    """The ``count`` functions of :mod:`matcher` that take the most time (cumulative, under
+    cProfile) in a re-import of ``data`` into ``db``: one dict per function with its name
+    (``module.function``), calls, seconds and share of the re-import's time."""
     import cProfile
     import pstats
 
@@ -220,6 +242,8 @@ def profile_reimport(db: Path, model: str, threads: int, encoder: Any, data: byt
 
 
 def print_import(figures: dict[str, Any]) -> None:
+    """Print (markdown) the import table of :func:`import_benchmark`'s figures, the re-import
+    speed-up against :data:`TARGET_REIMPORT_SPEEDUP` and the re-import profile."""
     n, passages = figures["profiles"], figures["passages"]
     first, again = figures["first"], figures["again"]
     print(f"## Import + embed: {n:,} real IATI activity descriptions\n")
@@ -252,11 +276,13 @@ class FixedIndexMatcher(Matcher):
     """A :class:`Matcher` whose index is given (the 10k / 100k synthetic ones). ``index()``
     still asks the store for its revision, as the real one does on every request."""
 
-    def __init__(self, settings: Settings, encoder: Any, index: Index):
+    def __init__(self, settings: Settings, encoder: Encoder, index: Index) -> None:
         super().__init__(settings, encoder=encoder)
         self._fixed = index
 
     def index(self, progress: Any = None) -> Index:
+        """The given index, once the store's revision has been read as a real request reads
+        it; ``progress`` is ignored."""
         with self._lock:
             self.store.revision()
             return self._fixed
@@ -267,7 +293,7 @@ class ReplayEncoder:
     copy after the first: stands in for embedding replicated profiles."""
 
     def __init__(self, name: str, vectors: np.ndarray, copies: np.ndarray, seed: int = 0,
-                 noise: float = 0.15):
+                 noise: float = 0.15) -> None:
         self.name = name
         self.dim = int(vectors.shape[1])
         self._vectors = vectors
@@ -277,6 +303,9 @@ class ReplayEncoder:
 
     def encode(self, texts: Sequence[str], role: str = "passage",
                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """The known vectors, in order: those with a copy number above 0 get Gaussian noise of
+        norm about ``noise``, then every row is normalised. Only the number of ``texts`` is
+        used (it must equal the number of vectors); ``role`` and ``progress`` are ignored."""
         if len(texts) != len(self._vectors):
             raise ValueError(f"replay of {len(self._vectors)} vectors asked for {len(texts)}")
         out = np.empty((len(texts), self.dim), dtype=np.float32)
@@ -320,6 +349,13 @@ def query_texts(count: int, seed: int = 11, max_chars: int = 600) -> list[str]:
 
 def latency_child(size: int, count: int, model: str, threads: int, line_profile: bool
                   ) -> dict[str, Any]:
+    """One size's latency row, measured in the ``--child`` subprocess: load the model, build
+    an index of ``size`` profiles (the registry's, up to 5,000; beyond, replicated by
+    :func:`replicate_index`), then time ``count`` queries after 5 warm-up ones. The row holds
+    p50 / p95 in milliseconds of ``match``, ``encode``, ``text_query``, ``rank`` and the thread
+    CPU time of ``match`` and ``rank``, memory in MiB, the index's size and build time, the
+    first-pass agreement when the index has a reduced first pass, and the line profile of
+    ``rank`` when ``line_profile``."""
     from matcher.ranking import Filters, rank
 
     db = results_dir() / REGISTRY
@@ -386,10 +422,11 @@ def latency_child(size: int, count: int, model: str, threads: int, line_profile:
     return out
 
 
-def first_pass_agreement(index: Index, queries: list[Any], weights: Any, top: int = 10
+def first_pass_agreement(index: Index, queries: list[Query], weights: Weights, top: int = 10
                          ) -> dict[str, Any]:
     """How much the reduced first pass changes the results: the mean share of the exact top
-    results (full vectors for everybody) that the reduced pass also returns."""
+    results (full vectors for everybody) that the reduced pass also returns, the share of
+    queries whose top is identical, and the first pass's number of dimensions."""
     from matcher.ranking import Filters, rank
 
     exact_index = copy.copy(index)
@@ -405,6 +442,7 @@ def first_pass_agreement(index: Index, queries: list[Any], weights: Any, top: in
 
 
 def _index_mb(index: Index) -> float:
+    """MiB held by the index's numpy arrays (its attributes and the per-country rows)."""
     arrays = [v for v in vars(index).values() if isinstance(v, np.ndarray)]
     arrays += [v for v in index.country_rows.values()]
     return sum(a.nbytes for a in arrays) / 2**20
@@ -413,11 +451,13 @@ def _index_mb(index: Index) -> float:
 # -- 3. where the time goes in rank() ------------------------------------------------------------
 
 
-def profile_rank(index: Index, queries: list[Any], weights: Any, top: int = 10
+def profile_rank(index: Index, queries: list[Query], weights: Weights, top: int = 10
                  ) -> list[dict[str, Any]]:
     """Per-line CPU time (this thread's, so other processes do not blur it) of
     :mod:`matcher.ranking` functions during ``rank``, inclusive of the calls made on the line,
-    averaged per query; the tracer adds about 1 µs per line event."""
+    averaged per query; the tracer adds about 1 µs per line event. Two untraced warm-up
+    calls come first. Returns the 25 costliest lines (function, line number, source, ms per
+    query, share of the traced ``rank`` time)."""
     from matcher import ranking
 
     targets = {obj.__code__ for obj in vars(ranking).values()
@@ -427,6 +467,8 @@ def profile_rank(index: Index, queries: list[Any], weights: Any, top: int = 10
     last: dict[int, tuple[tuple[str, int, str], float]] = {}
 
     def tracer(frame: Any, event: str, arg: Any) -> Any:
+        """The ``sys.settrace`` hook: charges the time since a frame's previous event to the
+        line that event was on."""
         if frame.f_code not in targets:
             return None
         key = id(frame)
@@ -461,6 +503,9 @@ def profile_rank(index: Index, queries: list[Any], weights: Any, top: int = 10
 
 
 def print_latency(rows: list[dict[str, Any]], queries: int) -> None:
+    """Print (markdown) the latency table of the :func:`latency_child` rows, the verdict on
+    :data:`TARGET_P50_MS` at the largest size, the first-pass agreement, notes on the columns
+    and the line profile of ``rank`` where one was taken."""
     print(f"## Match latency (in-process, model loaded, {queries} queries per size)\n")
     first = rows[0]
     print(f"Queries: IATI activity texts cut to 600 characters (mean {first['query_chars']:.0f} "

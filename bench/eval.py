@@ -74,6 +74,7 @@ from matcher.profile import ActorProfile
 from matcher.settings import DEFAULT_MODEL, Settings
 from matcher.store import Store
 
+# The row label of each case group of :meth:`CaseRun.groups`, in table order.
 GROUP_LABELS = {
     "overall": "overall", "lang:en": "English queries", "lang:fr": "French queries",
     "lang:nl": "Dutch queries", "type:match": "`match` (text)", "type:suggest": "`suggest` (actor)",
@@ -83,6 +84,7 @@ GROUP_LABELS = {
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The options of ``python -m bench.eval``."""
     parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="use,e5,minilm",
@@ -109,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run every section that is not skipped and print its markdown on stdout (progress on
+    stderr). A section that fails with a :class:`SolirisError` or an ``OSError`` is reported
+    in place and the others still run; the default model is always evaluated, first if it is
+    not in ``--models``. Returns 1 when a section failed, else 0."""
     args = build_parser().parse_args(argv)
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if args.default_model not in models:
@@ -153,6 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _issue_details(exc: Exception) -> None:
+    """The first 30 issues of an input error (one per bad line or field), on stderr."""
     for issue in getattr(exc, "issues", [])[:30]:
         print(f"  - {issue.describe()}", file=sys.stderr)
 
@@ -183,6 +190,9 @@ def _runs_by_encoder(args: argparse.Namespace, models: list[str], encoders: dict
 
 def labelled_cases(args: argparse.Namespace, models: list[str], encoders: dict[str, Any]
                    ) -> dict[str, Any]:
+    """Section (a): the project and TF-IDF on the labelled cases of ``--cases`` over the
+    ``--sample`` registry, by group (:data:`GROUP_LABELS`), then every encoder on the same
+    cases and the project's weakest cases; prints three tables and returns their figures."""
     profiles = parse_profiles(args.sample.read_bytes(), "jsonl")
     cases = load_cases(args.cases)
     k = args.k
@@ -398,6 +408,8 @@ def parallel_cases(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[s
 
 
 def iati_task(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    """Section (b): the held-out organisation task on the IATI sample
+    (:func:`heldout_section`)."""
     activities = iati_activities(iati_csv())
     return heldout_section(
         args, encoders, "IATI", activities, args.iati_queries,
@@ -410,6 +422,8 @@ def iati_task(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, A
 
 
 def eutf_task(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    """Section (b2): the same task on the EU Trust Fund for Africa's activities, with rows
+    by the query's language and a cross-lingual row."""
     activities = eutf_activities()
     return heldout_section(
         args, encoders, "EUTF", activities, args.iati_queries,
@@ -474,6 +488,8 @@ def _task_matcher(args: argparse.Namespace, encoders: dict[str, Any], label: str
 
 
 def eutf_consortia(args: argparse.Namespace, encoders: dict[str, Any]) -> dict[str, Any]:
+    """Section (b3): ``suggest`` for the organisations of the EUTF's real consortia, scored
+    on their real partners (nDCG and recall at ``--iati-k``), project against TF-IDF."""
     task = build_consortium_task(eutf_activities())
     k = args.iati_k
     log(f"EUTF consortia: {len(task.profiles)} organisation profiles, {len(task.partners)} "
@@ -522,6 +538,9 @@ def heldout_language_groups(task: HeldOutTask) -> dict[str, list[int]]:
 
 def sts_benchmark(args: argparse.Namespace, models: list[str], encoders: dict[str, Any],
                   failures: list[str]) -> dict[str, Any]:
+    """Section (c): STS-B Spearman ×100 of each encoder per language pair, and each encoder's
+    language bias before and after the correction. Missing STS data is appended to
+    ``failures`` (and ``{}`` returned); an encoder that cannot load gets ``None``."""
     data = load_sts(sts_dir())
     if not data:
         failures.append(f"STS: no stsb-*-test.csv in {sts_dir()}")
@@ -572,15 +591,18 @@ def sts_benchmark(args: argparse.Namespace, models: list[str], encoders: dict[st
 
 
 def _ratio(a: float, b: float) -> str:
+    """``a / b`` as a table cell (``1.23×``); ``—`` when it is NaN or infinite."""
     value = ratio(a, b)
     return f"{value:.2f}×" if value == value and value != float("inf") else "—"
 
 
 def _one_decimal(rows: list[list[Any]]) -> list[list[Any]]:
+    """The rows with their float cells written with one decimal (STS scores are ×100)."""
     return [[f"{c:.1f}" if isinstance(c, float) else c for c in row] for row in rows]
 
 
 def _rel(path: Path) -> str:
+    """``path`` relative to the working directory when it lies under it, else as given."""
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

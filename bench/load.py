@@ -40,7 +40,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import iati_csv
+from bench.common import RESULTS, ROOT, SAMPLE, iati_csv
 from matcher import __version__
 from matcher.encoders import Encoder, load_encoder
 from matcher.engine import Matcher
@@ -51,14 +51,13 @@ from matcher.progress import ProgressBar
 from matcher.settings import Settings
 from service.app import limit_blas_threads, service_settings
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results"
-SAMPLE = ROOT / "data" / "actors.sample.jsonl"
 FALLBACK_SAMPLE = ROOT / "tests" / "service" / "actors.jsonl"
+# Where find_iati looks, under the repository, its parent and /work, when iati_csv() is missing.
 IATI_NAMES = ("shared/data/iati-activities-sample-ips/iati_activities_sample_5000.csv",)
 LOOPBACK = "127.0.0.1"
 MAX_REQUESTS_PER_CLIENT = 1_000_000  # a bound on every loop, far above what 30 s allows
 
+# Initiative-sized requests in French, Dutch and English, asked in turn by every loop.
 QUERIES = [
     "Nous voulons améliorer l'accès à l'eau potable à Kintambo (Kinshasa) avec une commune "
     "bruxelloise et la diaspora congolaise.",
@@ -84,6 +83,8 @@ QUERIES = [
 
 # -- registries ---------------------------------------------------------------------------
 def sample_bytes() -> tuple[bytes, str]:
+    """The sample registry's JSONL bytes and its path relative to the repository (the test
+    fixture ``tests/service/actors.jsonl`` when ``data/actors.sample.jsonl`` is missing)."""
     path = SAMPLE if SAMPLE.exists() else FALLBACK_SAMPLE
     return path.read_bytes(), str(path.relative_to(ROOT))
 
@@ -91,7 +92,8 @@ def sample_bytes() -> tuple[bytes, str]:
 def find_iati() -> Path:
     """The IATI sample: under ``SOLIRIS_SHARED_DIR`` (default ``../shared``, next to the
     repository), as ``bench.engine``, ``bench.report`` and ``bench.eval`` read it; else in a
-    ``shared/`` folder inside the repository or in ``/work``."""
+    ``shared/`` folder inside the repository, next to it or in ``/work``. Stops with a message
+    (``SystemExit``) when none holds it."""
     configured = iati_csv()
     if configured.exists():
         return configured
@@ -107,10 +109,13 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def _clean(text: str | None) -> str:
+    """``text`` on one line, whitespace collapsed and U+FFFD replacement characters dropped."""
     return " ".join((text or "").replace("\ufffd", "").split())
 
 
 def _clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters: after the last full sentence when that
+    keeps more than half, else at the last space."""
     if len(text) <= limit:
         return text
     cut = text.rfind(". ", 0, limit)
@@ -170,7 +175,10 @@ def synthetic_profiles(count: int, seed: int = 7) -> list[ActorProfile]:
 
 
 def prepare(name: str, encoder: Encoder, profiles: int) -> tuple[Path, int, str]:
-    """The registry database for ``name`` ('sample' or 'large'), embedded and cached."""
+    """The registry database for ``name`` ('sample' or 'large'), embedded and cached under
+    ``bench/results/load-<name>.db``: the sample is imported (only what changed is embedded),
+    the large one rebuilt from ``profiles`` synthetic profiles unless it already holds that
+    many. Returns the database, its number of actors and a description of its source."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     db = RESULTS / f"load-{name}.db"
     matcher = Matcher(Settings(db_path=db), encoder=encoder)
@@ -198,6 +206,10 @@ def prepare(name: str, encoder: Encoder, profiles: int) -> tuple[Path, int, str]
 # -- measurements -------------------------------------------------------------------------
 @dataclass
 class Run:
+    """One measured mode on one registry: a row of the table and of ``load.json``. Latencies
+    are in milliseconds, ``rps`` in requests per second; ``requests`` counts the successful
+    ones only."""
+
     registry: str
     actors: int
     mode: str
@@ -213,9 +225,13 @@ class Run:
 
 def summarise(registry: str, actors: int, mode: str, clients: int, latencies: list[float],
               errors: int, seconds: float, cpu: float) -> Run:
+    """The :class:`Run` of ``latencies`` (seconds, successful requests only) measured over
+    ``seconds`` of wall time with ``cpu`` seconds of CPU: p50 and p99 by nearest rank (NaN
+    without any request), requests/s and CPU milliseconds per request, rounded."""
     ordered = sorted(latencies) or [float("nan")]
 
     def pct(q: float) -> float:
+        """The ``q`` quantile (0 to 1) of the latencies, nearest rank, in milliseconds."""
         return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] * 1000
 
     return Run(registry, actors, mode, clients, len(latencies), errors, round(seconds, 2),
@@ -226,7 +242,9 @@ def summarise(registry: str, actors: int, mode: str, clients: int, latencies: li
 
 def engine_loop(matcher: Matcher, seconds: float, top: int, offset: int = 0
                 ) -> tuple[list[float], int]:
-    """``Matcher.match`` called in a loop for ``seconds``: latencies and errors."""
+    """``Matcher.match`` called in a loop for ``seconds``, cycling through :data:`QUERIES`
+    from ``offset``: the latencies (seconds) of the calls that succeeded and the number of
+    those that raised."""
     latencies: list[float] = []
     errors = 0
     deadline = time.perf_counter() + seconds
@@ -244,15 +262,17 @@ def engine_loop(matcher: Matcher, seconds: float, top: int, offset: int = 0
 
 
 def free_port() -> int:
+    """A TCP port that is free on the loopback interface now (the system picks it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return sock.getsockname()[1]
 
 
 class ServiceProcess:
-    """``uvicorn service.app:create_app --factory`` on the loopback interface."""
+    """``uvicorn service.app:create_app --factory`` on the loopback interface, started as a
+    subprocess on construction with ``SOLIRIS_DB`` and ``SOLIRIS_THREADS`` set, offline."""
 
-    def __init__(self, db: Path, threads: int):
+    def __init__(self, db: Path, threads: int) -> None:
         self.port = free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
         env = {**os.environ, "SOLIRIS_DB": str(db), "SOLIRIS_THREADS": str(threads),
@@ -263,6 +283,8 @@ class ServiceProcess:
              "--no-access-log"], cwd=ROOT, env=env)
 
     def wait(self, timeout: float = 600) -> None:
+        """Wait until ``GET /api/health`` answers 200; stop the benchmark (``SystemExit``) if
+        the process exits or ``timeout`` seconds pass."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -284,6 +306,7 @@ class ServiceProcess:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
+        """Terminate the service, and kill it if it has not exited within 30 seconds."""
         self.process.terminate()
         try:
             self.process.wait(timeout=30)
@@ -297,12 +320,14 @@ class _Connection:
     the machine with the service, so it must cost as little CPU as possible (httpx costs about
     3 ms of CPU per request here, a quarter of a whole match)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int) -> None:
         self.port = port
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def post(self, request: bytes) -> tuple[int, bytes]:
+        """Send one raw request (connecting on first use) and read the answer: its status and
+        its body, read by ``Content-Length`` (chunked bodies are not supported)."""
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection(LOOPBACK, self.port)
         assert self.reader is not None
@@ -317,6 +342,7 @@ class _Connection:
         return status, await self.reader.readexactly(length)
 
     async def close(self) -> None:
+        """Close the connection, if open; the next :meth:`post` opens a new one."""
         if self.writer is not None:
             self.writer.close()
             with contextlib.suppress(OSError):
@@ -325,6 +351,8 @@ class _Connection:
 
 
 def _requests(top: int) -> list[bytes]:
+    """The raw ``POST /api/match`` request of each of :data:`QUERIES` with ``top``, built once
+    so that the clients only send bytes."""
     out = []
     for text in QUERIES:
         body = json.dumps({"text": text, "top": top}).encode()
@@ -336,7 +364,9 @@ def _requests(top: int) -> list[bytes]:
 
 async def _clients(url: str, clients: int, seconds: float, top: int
                    ) -> tuple[list[float], int, float]:
-    """``clients`` concurrent clients, one keep-alive connection each, for ``seconds``."""
+    """``clients`` concurrent clients, one keep-alive connection each, for ``seconds``: the
+    latencies (seconds) of the successful requests (200 with at least one result), the number
+    of failed ones and the wall seconds spent."""
     port = int(url.rsplit(":", 1)[1])
     requests = _requests(top)
     latencies: list[float] = []
@@ -345,6 +375,7 @@ async def _clients(url: str, clients: int, seconds: float, top: int
     deadline = started + seconds
 
     async def client(number: int) -> None:
+        """One client's request loop, starting at request ``number`` so clients differ."""
         nonlocal errors
         connection = _Connection(port)
         try:
@@ -376,7 +407,9 @@ def measure(db: Path, encoder: Encoder, args: argparse.Namespace, threads: int
                        dict[str, float]]:
     """Engine and service measured in alternating slices (``--rounds``), so that a change of
     load on the machine during the run affects both alike. The service process is idle while
-    the engine runs in this process, and the other way round."""
+    the engine runs in this process, and the other way round. Returns, each keyed by
+    ``engine`` and ``service``: the latencies (seconds), the error counts, the wall seconds and
+    the CPU seconds (this process for the engine, the service process for the service)."""
     matcher = Matcher(Settings(db_path=db), encoder=encoder)
     matcher.match(QUERIES[0], top=args.top)  # index and model ready, as in the service
     latencies: dict[str, list[float]] = {"engine": [], "service": []}
@@ -409,6 +442,7 @@ def measure(db: Path, encoder: Encoder, args: argparse.Namespace, threads: int
 
 # -- report ---------------------------------------------------------------------------------
 def table(runs: list[Run]) -> str:
+    """The runs as a plain-text table with fixed-width columns."""
     head = (f"{'registry':<10} {'actors':>6}  {'mode':<22} {'clients':>7} {'requests':>8} "
             f"{'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'CPU ms':>7} {'errors':>6}")
     lines = [head, "-" * len(head)]
@@ -420,6 +454,9 @@ def table(runs: list[Run]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Measure each registry (engine in-process, then the service over HTTP), print the table
+    and the service / engine ratios on stdout and write ``bench/results/load.json``. Returns 1
+    when any request failed, else 0."""
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split(
         "\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=30.0,

@@ -4,7 +4,7 @@ and 100,000 profiles built from the real IATI activity texts.
     python -m bench.report                      # 1000, 10000 and 100000 profiles
     python -m bench.report --sizes 1000,10000   # a subset
 
-Profiles: the first 4,950 IATI activities that have a text become one profile each (title as
+Profiles: the 4,953 IATI activities that have a text become one profile each (title as
 name, sectors as themes, description, recipient country); beyond that, synthetic profiles
 recombine them (name and themes of one activity, description of another, offers and needs
 from a third and fourth, their countries). Texts are reused, so the embedding cache holds
@@ -38,26 +38,36 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # imported where used: the parent process stays light
+    from matcher.encoders import CachedEncoder
+    from matcher.engine import Matcher
+    from matcher.index import Index
+    from matcher.profile import ActorProfile
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
 EMBEDDED_MAX = 10_000  # larger sizes borrow this registry's vectors
-NOISE_NORM = 0.15
+NOISE_NORM = 0.15  # norm of the noise added to unit vectors above EMBEDDED_MAX
 KIND_PATTERN = ("ngo", "association", "diaspora", "ngo", "commune", "association",
                 "diaspora", "ngo", "advisory_council", "expert", "ngo", "association",
                 "diaspora", "regional_body", "ngo", "other", "association", "diaspora", "ngo",
                 "commune")
-TARGET_10K_S = 120.0
+TARGET_10K_S = 120.0  # seconds for the report of 10,000 embedded profiles
 
 
 # -- profiles from IATI ---------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Activity:
+    """What a profile takes from one IATI activity: cleaned title and description, recipient
+    country codes (ISO, known to the gazetteer), up to 3 sectors and the two-letter default
+    language (empty when the export has none)."""
+
     title: str
     description: str
     countries: tuple[str, ...]
@@ -66,11 +76,15 @@ class Activity:
 
 
 def _clean(text: str) -> str:
+    """``text`` on one line, whitespace collapsed and U+FFFD replacement characters turned into
+    spaces."""
     return " ".join(text.replace("\ufffd", " ").split())
 
 
 def load_activities(path: Path | None = None) -> list[Activity]:
-    """IATI activities with a title or description (the export mixes UTF-8 and cp1252)."""
+    """IATI activities of ``path`` (default: the shared sample) with a title or description
+    (the export mixes UTF-8 and cp1252); the title stands in for a description without words,
+    and the first 80 characters of the description for a missing title."""
     from bench.common import iati_csv
     from matcher.evaluation.realdata import decode_mixed
     from matcher.places import gazetteer
@@ -104,7 +118,10 @@ def load_activities(path: Path | None = None) -> list[Activity]:
 
 
 def profile_records(count: int, activities: Sequence[Activity]) -> list[dict[str, Any]]:
-    """``count`` profile records: the activities themselves first, then recombinations."""
+    """``count`` profile records (dicts for :func:`validate_record`, ids ``bench-000000``):
+    the activities themselves first, then recombinations (name, themes and language of one
+    activity, description of another, countries of both); every third record also has offers,
+    one in four needs, taken from neighbouring activities."""
     base = len(activities)
     records = []
     for i in range(count):
@@ -131,7 +148,8 @@ def profile_records(count: int, activities: Sequence[Activity]) -> list[dict[str
     return records
 
 
-def profiles(count: int) -> list[Any]:
+def profiles(count: int) -> list[ActorProfile]:
+    """``count`` validated profiles from :func:`profile_records` over the IATI sample."""
     from matcher.profile import validate_record
 
     return [validate_record(r) for r in profile_records(count, load_activities())]
@@ -140,6 +158,8 @@ def profiles(count: int) -> list[Any]:
 # -- measurements ---------------------------------------------------------------------------
 
 def rss_mib(field: str = "VmRSS") -> float:
+    """The ``field`` of ``/proc/self/status`` in MiB (``VmRSS``: resident now, ``VmHWM``: the
+    peak); the process's peak from ``getrusage`` when the field is not there."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
             if line.startswith(field + ":"):
@@ -148,7 +168,8 @@ def rss_mib(field: str = "VmRSS") -> float:
 
 
 def reset_peak() -> bool:
-    """Reset the kernel's peak-RSS mark (VmHWM) so the next step's peak is its own."""
+    """Reset the kernel's peak-RSS mark (VmHWM) so the next step's peak is its own; False
+    where the kernel does not allow it (then the step's peak is not known)."""
     try:
         with open("/proc/self/clear_refs", "w", encoding="ascii") as refs:
             refs.write("5")
@@ -158,10 +179,12 @@ def reset_peak() -> bool:
 
 
 def db_path(size: int) -> Path:
+    """The registry of the ``size``-profile benchmark: ``bench/results/report-<size>.db``."""
     return RESULTS / f"report-{size}.db"
 
 
-def _matcher(path: Path) -> Any:
+def _matcher(path: Path) -> Matcher:
+    """An engine on the registry ``path``, with the environment's other settings."""
     from matcher.engine import Matcher
     from matcher.settings import Settings
 
@@ -169,7 +192,9 @@ def _matcher(path: Path) -> Any:
 
 
 def child_prepare(size: int) -> dict[str, Any]:
-    """Fill the registry of ``size`` profiles; embed (timed) what the cache lacks."""
+    """Fill the registry of ``size`` profiles; embed (timed) what the cache lacks, and record
+    a first embedding in ``report-<size>.embed.json``. Above :data:`EMBEDDED_MAX` the profiles
+    are only stored (their vectors are borrowed at run time). Returns the timings as a dict."""
     from matcher.progress import ProgressBar
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -198,7 +223,7 @@ class PerturbedVectors:
     vector comes from the 10,000-profile registry's cache, plus small random noise (a fresh
     draw per occurrence, so that reused texts do not give identical actors)."""
 
-    def __init__(self, source: Any, seed: int = 0):
+    def __init__(self, source: CachedEncoder, seed: int = 0) -> None:
         self.source = source  # a CachedEncoder over the 10,000-profile registry
         self.name = source.name
         self.dim = source.dim
@@ -206,6 +231,9 @@ class PerturbedVectors:
 
     def encode(self, texts: Sequence[str], role: str = "passage",
                progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+        """One unit row per text: its cached vector plus Gaussian noise of norm about
+        :data:`NOISE_NORM`, renormalised; a text missing from the cache is encoded first.
+        ``progress`` is ignored."""
         from matcher.encoders import normalise_rows, text_key
 
         keys = [text_key(t, role) for t in texts]  # type: ignore[arg-type]
@@ -224,7 +252,10 @@ class PerturbedVectors:
         return out
 
 
-def build_perturbed_index(matcher: Any, size: int) -> Any:
+def build_perturbed_index(matcher: Matcher, size: int) -> Index:
+    """The index of every profile in ``matcher``'s registry, its vectors taken from the
+    :data:`EMBEDDED_MAX` registry's cache with noise (:class:`PerturbedVectors`); ``size`` is
+    not used."""
     from matcher.encoders import CachedEncoder
     from matcher.index import build_index
 
@@ -241,7 +272,10 @@ def _cpu_s() -> float:
 
 
 def child_run(size: int, top: int, out_dir: Path, workers: int) -> dict[str, Any]:
-    """Load the index (from the cache), then time ``write_report`` and its own peak RSS."""
+    """Load the index (from the cache, or perturbed above :data:`EMBEDDED_MAX`), then time
+    ``write_report`` into ``out_dir`` with ``workers`` processes, and its own peak RSS. Returns
+    the row for :func:`table`: seconds, CPU seconds, load average, memory in MiB, number of
+    pairs and the size of each output file in MiB. Stops if the registry is not embedded."""
     from matcher.progress import ProgressBar
     from matcher.report import write_report
 
@@ -280,6 +314,8 @@ def child_run(size: int, top: int, out_dir: Path, workers: int) -> dict[str, Any
 # -- driver ---------------------------------------------------------------------------------
 
 def _child(args: list[str]) -> dict[str, Any]:
+    """Run ``python -m bench.report <args>`` (one step) in a subprocess and return the JSON of
+    its last stdout line; a failed step stops the benchmark (``SystemExit``)."""
     command = [sys.executable, "-m", "bench.report", *args]
     done = subprocess.run(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, check=False)
     if done.returncode != 0:
@@ -288,6 +324,8 @@ def _child(args: list[str]) -> dict[str, Any]:
 
 
 def _first_embedding(size: int) -> str:
+    """The table cell on the first embedding of ``size`` profiles, from its memo file: seconds,
+    texts and date; ``?`` without a memo."""
     if size > EMBEDDED_MAX:
         return "none (perturbed 10k vectors)"
     memo = RESULTS / f"report-{size}.embed.json"
@@ -298,6 +336,9 @@ def _first_embedding(size: int) -> str:
 
 
 def run(sizes: Sequence[int], top: int, workers: int) -> list[dict[str, Any]]:
+    """Prepare every size's registry (and the :data:`EMBEDDED_MAX` one when a larger size
+    borrows its vectors), then run the report for each size, each step in a subprocess of its
+    own; one row per size (see :func:`child_run`), with its first embedding."""
     RESULTS.mkdir(parents=True, exist_ok=True)
     rows = []
     todo = sorted(set(sizes) | ({EMBEDDED_MAX} if max(sizes) > EMBEDDED_MAX else set()))
@@ -315,6 +356,8 @@ def run(sizes: Sequence[int], top: int, workers: int) -> list[dict[str, Any]]:
 
 
 def table(rows: Sequence[dict[str, Any]], top: int, workers: int) -> str:
+    """The markdown report: a title line, the table of ``rows``, the verdict on
+    :data:`TARGET_10K_S` and notes on the columns."""
     lines = [
         f"Batch report benchmark (top {top}, lang fr, {workers} worker process(es); "
         f"{os.cpu_count()} CPU(s))",
@@ -351,6 +394,10 @@ def table(rows: Sequence[dict[str, Any]], top: int, workers: int) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the benchmark for ``--sizes``, print the table and save it to
+    ``bench/results/report-bench.md`` (rows in ``report-bench.json``). Called with a step
+    (``prepare N`` or ``run N``), run that step in this process and print its JSON instead.
+    Returns the exit status."""
     parser = argparse.ArgumentParser(prog="python -m bench.report", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default=",".join(str(s) for s in DEFAULT_SIZES),
