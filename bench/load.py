@@ -40,7 +40,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import RESULTS, ROOT, SAMPLE, iati_csv
+from bench.common import RESULTS, ROOT, SAMPLE, iati_csv, require_shared_file
 from matcher import __version__
 from matcher.encoders import Encoder, load_encoder
 from matcher.engine import Matcher
@@ -52,8 +52,6 @@ from matcher.settings import Settings
 from service.app import limit_blas_threads, service_settings
 
 FALLBACK_SAMPLE = ROOT / "tests" / "service" / "actors.jsonl"
-# Where find_iati looks, under the repository, its parent and /work, when iati_csv() is missing.
-IATI_NAMES = ("shared/data/iati-activities-sample-ips/iati_activities_sample_5000.csv",)
 LOOPBACK = "127.0.0.1"
 MAX_REQUESTS_PER_CLIENT = 1_000_000  # a bound on every loop, far above what 30 s allows
 
@@ -90,19 +88,10 @@ def sample_bytes() -> tuple[bytes, str]:
 
 
 def find_iati() -> Path:
-    """The IATI sample: under ``SOLIRIS_SHARED_DIR`` (default ``../shared``, next to the
-    repository), as ``bench.engine``, ``bench.report`` and ``bench.eval`` read it; else in a
-    ``shared/`` folder inside the repository, next to it or in ``/work``. Stops with a message
-    (``SystemExit``) when none holds it."""
-    configured = iati_csv()
-    if configured.exists():
-        return configured
-    for base in (ROOT, ROOT.parent, Path("/work")):
-        for name in IATI_NAMES:
-            if (base / name).exists():
-                return base / name
-    raise SystemExit(f"bench.load: cannot find the IATI sample ({configured}; set "
-                     "SOLIRIS_SHARED_DIR to the folder that holds data/iati-activities-sample-ips)")
+    """The IATI sample under ``SOLIRIS_SHARED_DIR`` (default ``../shared``, next to the
+    repository), where ``bench.engine``, ``bench.report`` and ``bench.eval`` read it too.
+    Stops with a message (``SystemExit``) naming the path when it is not there."""
+    return require_shared_file(iati_csv(), "bench.load")
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")

@@ -252,10 +252,9 @@ class PerturbedVectors:
         return out
 
 
-def build_perturbed_index(matcher: Matcher, size: int) -> Index:
+def build_perturbed_index(matcher: Matcher) -> Index:
     """The index of every profile in ``matcher``'s registry, its vectors taken from the
-    :data:`EMBEDDED_MAX` registry's cache with noise (:class:`PerturbedVectors`); ``size`` is
-    not used."""
+    :data:`EMBEDDED_MAX` registry's cache with noise (:class:`PerturbedVectors`)."""
     from matcher.encoders import CachedEncoder
     from matcher.index import build_index
 
@@ -282,7 +281,7 @@ def child_run(size: int, top: int, out_dir: Path, workers: int) -> dict[str, Any
     matcher = _matcher(db_path(size))
     started = time.perf_counter()
     if size > EMBEDDED_MAX:
-        index = build_perturbed_index(matcher, size)
+        index = build_perturbed_index(matcher)
         matcher.index = lambda progress=None: index  # the report uses this index as is
         index_note = "built from the 10k vectors + noise"
     else:
