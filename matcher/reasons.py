@@ -48,12 +48,12 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "nl": "Zijn werking past bij wat u zoekt",
     },
     "complementary_role": {
-        "en": "Complementary role: {kind} next to a {other}",
-        "fr": "Rôle complémentaire : {kind} aux côtés d'un·e {other}",
-        "nl": "Complementaire rol: {kind} naast een {other}",
+        "en": "Complementary role: {kind} next to {a_other}",
+        "fr": "Rôle complémentaire : {kind} aux côtés d'{a_other}",
+        "nl": "Complementaire rol: {kind} naast {a_other}",
     },
     "requested_kind": {
-        "en": "A {kind}, as asked",
+        "en": "{A_kind}, as asked",
         "fr": "Type d'acteur demandé : {kind}",
         "nl": "Gevraagd type actor: {kind}",
     },
@@ -79,6 +79,52 @@ _TEMPLATES: dict[str, dict[str, str]] = {
     },
 }
 
+# Reasons about a pair of registered actors (the report's list of synergies, where neither is
+# "you"): the codes whose wording above addresses the requester, with both actors named.
+# ``source`` is the actor whose suggestion it is, ``target`` the suggested one.
+_PAIR_TEMPLATES: dict[str, dict[str, str]] = {
+    "passage": {
+        "en": "The profile of {target} says: “{text}”",
+        "fr": "Le profil de {target} dit : « {text} »",
+        "nl": "Het profiel van {target} zegt: “{text}”",
+    },
+    "offers_for_need": {
+        "en": "{target} offers what {source} is looking for: “{text}”",
+        "fr": "{target} offre ce que {source} recherche : « {text} »",
+        "nl": "{target} biedt wat {source} zoekt: “{text}”",
+    },
+    "needs_your_offer": {
+        "en": "{target} is looking for what {source} offers: “{text}”",
+        "fr": "{target} recherche ce que {source} offre : « {text} »",
+        "nl": "{target} zoekt wat {source} aanbiedt: “{text}”",
+    },
+    "needs_your_work": {
+        "en": "The needs of {target} meet the work of {source}: “{text}”",
+        "fr": "Les besoins de {target} rejoignent l'action de {source} : « {text} »",
+        "nl": "De noden van {target} sluiten aan bij de werking van {source}: “{text}”",
+    },
+    "needs_meet_initiative": {
+        "en": "The needs of {target} meet the initiative of {source}: “{text}”",
+        "fr": "Les besoins de {target} rejoignent l'initiative de {source} : « {text} »",
+        "nl": "De noden van {target} sluiten aan bij het initiatief van {source}: “{text}”",
+    },
+    "answers_need": {
+        "en": "The work of {target} fits what {source} is looking for",
+        "fr": "L'action de {target} correspond à ce que recherche {source}",
+        "nl": "De werking van {target} past bij wat {source} zoekt",
+    },
+    "requested_kind": {
+        "en": "{source} asks for {a_kind}",
+        "fr": "{source} demande {a_kind}",
+        "nl": "{source} vraagt {a_kind}",
+    },
+    "seeks_your_kind": {
+        "en": "{target} is looking for {a_kind}",
+        "fr": "{target} recherche {a_kind}",
+        "nl": "{target} zoekt {a_kind}",
+    },
+}
+
 KIND_LABELS: dict[str, dict[str, str]] = {
     "commune": {"en": "commune", "fr": "commune", "nl": "gemeente"},
     "advisory_council": {"en": "advisory council", "fr": "conseil consultatif",
@@ -94,9 +140,30 @@ KIND_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+# The indefinite article of each kind's label ("an NGO", "une ONG", "een ngo"); "" where the
+# label is said otherwise with an article (_WITH_ARTICLE).
+_ARTICLES: dict[str, dict[str, str]] = {
+    "en": {"ngo": "an", "association": "an", "advisory_council": "an", "expert": "an"},
+    "fr": {"commune": "une", "ngo": "une", "association": "une", "diaspora": "une",
+           "expert": "un·e"},
+}
+_DEFAULT_ARTICLES = {"en": "a", "fr": "un", "nl": "een"}
+_WITH_ARTICLE = {"en": {"other": "another actor"}}
+
+
 def kind_label(kind: str, lang: str = "en") -> str:
     """The kind of actor in words, in ``lang`` (an unknown kind or language: the code)."""
     return KIND_LABELS.get(kind, {}).get(lang, kind)
+
+
+def kind_with_article(kind: str, lang: str = "en") -> str:
+    """The kind with its indefinite article: "an NGO", "une ONG", "un organisme régional"."""
+    phrase = _WITH_ARTICLE.get(lang, {}).get(kind)
+    if phrase:
+        return phrase
+    article = _ARTICLES.get(lang, {}).get(kind, _DEFAULT_ARTICLES.get(lang, ""))
+    label = kind_label(kind, lang)
+    return f"{article} {label}" if article else label
 
 
 @dataclass(frozen=True)
@@ -110,14 +177,28 @@ class Reason:
         """The reason as a sentence in ``lang`` (English when it has no template in ``lang``),
         kinds and place or theme names in that language."""
         template = _TEMPLATES[self.code].get(lang) or _TEMPLATES[self.code]["en"]
+        return template.format(**self._params(lang))
+
+    def render_pair(self, lang: str, source: str, target: str) -> str:
+        """The reason about the pair of registered actors named ``source`` (whose suggestion
+        it is) and ``target`` (the suggested one), for a reader who is neither: the
+        reasons that :meth:`render` words for the requester ("what you are looking for")
+        name both actors instead; the others read as in :meth:`render`."""
+        templates = _PAIR_TEMPLATES.get(self.code) or _TEMPLATES[self.code]
+        template = templates.get(lang) or templates["en"]
+        return template.format(**self._params(lang), source=source, target=target)
+
+    def _params(self, lang: str) -> dict[str, str]:
         params = dict(self.params)
         for key in ("kind", "other"):
             if key in params:
+                params[f"a_{key}"] = kind_with_article(params[key], lang)
+                params[f"A_{key}"] = params[f"a_{key}"][:1].upper() + params[f"a_{key}"][1:]
                 params[key] = kind_label(params[key], lang)
         for key in ("places", "themes"):
             if f"{key}_{lang}" in params:
                 params[key] = params[f"{key}_{lang}"]
-        return template.format(**params)
+        return params
 
 
 def quote(text: str, limit: int = 180) -> str:

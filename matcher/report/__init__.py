@@ -273,7 +273,9 @@ def _synergy(index: Index, synergy: Synergy, lang: str) -> dict[str, Any]:
             "target": target.id, "target_name": target.name, "target_kind": target.kind,
             "score": rounded(match.score),
             "parts": rounded_parts(match.parts),
-            "reasons": [r.render(lang) for r in match.reasons], "mutual": synergy.mutual}
+            # Worded for a reader who is neither actor: both are named, no "you".
+            "reasons": [r.render_pair(lang, source.name, target.name) for r in match.reasons],
+            "mutual": synergy.mutual}
 
 
 def _write_html(path: Path, view: render_html.View, actors_part: Path) -> None:

@@ -10,19 +10,28 @@ from matcher.reasons import kind_label
 
 DEFAULT_LANG = "fr"
 
-STRINGS: dict[str, dict[str, str]] = {
+# A string is one text, or a (singular, plural) pair chosen by the ``count`` parameter
+# (see :func:`tr`).
+STRINGS: dict[str, dict[str, str | tuple[str, str]]] = {
     "title": {
         "fr": "Rapport de mise en relation Soliris",
         "nl": "Matchingrapport Soliris",
         "en": "Soliris matching report",
     },
     "subtitle": {
-        "fr": "{count} acteurs · {top} suggestions par acteur · modèle {model} · créé le "
-              "{created}",
-        "nl": "{count} actoren · {top} suggesties per actor · model {model} · gemaakt op "
-              "{created}",
-        "en": "{count} actors · {top} suggestions per actor · model {model} · created "
-              "{created}",
+        "fr": "{actors} · {suggestions} · modèle {model} · créé le {created}",
+        "nl": "{actors} · {suggestions} · model {model} · gemaakt op {created}",
+        "en": "{actors} · {suggestions} · model {model} · created {created}",
+    },
+    "n_actors": {
+        "fr": ("{count} acteur", "{count} acteurs"),
+        "nl": ("{count} actor", "{count} actoren"),
+        "en": ("{count} actor", "{count} actors"),
+    },
+    "n_suggestions": {
+        "fr": ("{count} suggestion par acteur", "{count} suggestions par acteur"),
+        "nl": ("{count} suggestie per actor", "{count} suggesties per actor"),
+        "en": ("{count} suggestion per actor", "{count} suggestions per actor"),
     },
     "registry_hash": {
         "fr": "Empreinte du registre", "nl": "Vingerafdruk van het register",
@@ -42,14 +51,36 @@ STRINGS: dict[str, dict[str, str]] = {
     "total": {"fr": "Total", "nl": "Totaal", "en": "Total"},
     "not_stated": {"fr": "non précisé", "nl": "niet vermeld", "en": "not stated"},
     "no_country": {
-        "fr": "{count} acteur(s) sans pays partenaire identifié.",
-        "nl": "{count} actor(en) zonder herkend partnerland.",
-        "en": "{count} actor(s) without an identified partner country.",
+        "fr": ("{count} acteur sans pays partenaire identifié.",
+               "{count} acteurs sans pays partenaire identifié."),
+        "nl": ("{count} actor zonder herkend partnerland.",
+               "{count} actoren zonder herkend partnerland."),
+        "en": ("{count} actor without an identified partner country.",
+               "{count} actors without an identified partner country."),
     },
     "other_countries": {
-        "fr": "… et {count} autres pays (voir le tableau des pays et types).",
-        "nl": "… en {count} andere landen (zie de tabel landen en soorten).",
-        "en": "… and {count} other countries (see the countries and kinds table).",
+        "fr": ("… et {count} autre pays (voir le tableau des pays et types).",
+               "… et {count} autres pays (voir le tableau des pays et types)."),
+        "nl": ("… en {count} ander land (zie de tabel landen en soorten).",
+               "… en {count} andere landen (zie de tabel landen en soorten)."),
+        "en": ("… and {count} other country (see the countries and kinds table).",
+               "… and {count} other countries (see the countries and kinds table)."),
+    },
+    "languages_add_up": {
+        "fr": "Un acteur peut indiquer plusieurs langues : les lignes, additionnées, dépassent "
+              "le nombre d'acteurs.",
+        "nl": "Een actor kan meerdere talen opgeven: opgeteld komen de rijen boven het aantal "
+              "actoren uit.",
+        "en": "An actor may state several languages, so the rows add up to more than the "
+              "number of actors.",
+    },
+    "countries_add_up": {
+        "fr": "Pays du champ « pays » et lieux cités dans les textes ; un acteur peut "
+              "travailler dans plusieurs pays et compte alors dans chacun.",
+        "nl": "Landen uit het veld ‘landen’ en plaatsen genoemd in de teksten; een actor kan "
+              "in meerdere landen werken en telt dan in elk ervan mee.",
+        "en": "Countries from the countries field and places named in the texts; an actor may "
+              "work in several countries and then counts in each.",
     },
     "synergies": {
         "fr": "Synergies les plus fortes entre types d'acteurs",
@@ -58,14 +89,17 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "synergies_intro": {
         "fr": "Paires d'acteurs de types complémentaires (commune ↔ ONG ou association ↔ "
-              "diaspora…) que le moteur se suggère le plus fortement. « Réciproque » : "
-              "chacun figure dans les suggestions de l'autre.",
+              "diaspora…) que le moteur se suggère le plus fortement, de la plus forte à la "
+              "plus faible. « Réciproque » : chacun figure dans les suggestions de l'autre. "
+              "Les raisons sont celles de la suggestion du second acteur au premier.",
         "nl": "Paren van actoren van complementaire soorten (gemeente ↔ ngo of vereniging ↔ "
-              "diaspora…) die de motor het sterkst aan elkaar voorstelt. ‘Wederzijds’: elk "
-              "staat in de suggesties van de ander.",
+              "diaspora…) die de motor het sterkst aan elkaar voorstelt, van sterk naar "
+              "minder sterk. ‘Wederzijds’: elk staat in de suggesties van de ander. De redenen "
+              "zijn die van de suggestie van de tweede actor aan de eerste.",
         "en": "Pairs of actors of complementary kinds (commune ↔ NGO or association ↔ "
-              "diaspora…) that the engine suggests most strongly. ‘Mutual’: each is among the "
-              "other's suggestions.",
+              "diaspora…) that the engine suggests most strongly, strongest first. ‘Mutual’: "
+              "each is among the other's suggestions. The reasons are those for suggesting "
+              "the second actor to the first.",
     },
     "no_synergies": {
         "fr": "Aucune paire entre types complémentaires parmi les suggestions.",
@@ -79,22 +113,36 @@ STRINGS: dict[str, dict[str, str]] = {
     "clusters": {"fr": "Groupes thématiques", "nl": "Thematische groepen",
                  "en": "Thematic clusters"},
     "clusters_intro": {
-        "fr": "Les acteurs regroupés par proximité de leurs profils ({method}, {k} groupes). "
-              "Chaque groupe est nommé par les mots qui le distinguent des autres.",
+        "fr": "Les acteurs regroupés par proximité de leurs profils ({method}, {groups}). "
+              "Chaque groupe est nommé par les mots qui le distinguent des autres ; ses "
+              "thèmes fréquents sont les mots-clés que ses membres ont indiqués, tels quels. "
+              "Dans chaque type, les membres les plus proches du centre du groupe viennent "
+              "en premier.",
         "nl": "Actoren gegroepeerd volgens de nabijheid van hun profielen ({method}, "
-              "{k} groepen). Elke groep is genoemd naar de woorden die hem van de andere "
-              "onderscheiden.",
-        "en": "Actors grouped by how close their profiles are ({method}, {k} clusters). "
-              "Each cluster is named by the words that set it apart from the others.",
+              "{groups}). Elke groep is genoemd naar de woorden die hem van de andere "
+              "onderscheiden; de frequente thema's zijn de trefwoorden die de leden zelf "
+              "opgaven, zoals ze ze schreven. Per soort komen de leden die het dichtst bij het "
+              "midden van de groep liggen eerst.",
+        "en": "Actors grouped by how close their profiles are ({method}, {groups}). "
+              "Each cluster is named by the words that set it apart from the others; its "
+              "frequent themes are the keywords its members gave, as they wrote them. Within "
+              "each kind, the members closest to the cluster's centre come first.",
+    },
+    "n_clusters": {
+        "fr": ("{count} groupe", "{count} groupes"),
+        "nl": ("{count} groep", "{count} groepen"),
+        "en": ("{count} cluster", "{count} clusters"),
     },
     "cluster": {"fr": "Groupe {number}", "nl": "Groep {number}", "en": "Cluster {number}"},
-    "members": {"fr": "{count} membres", "nl": "{count} leden", "en": "{count} members"},
+    "members": {"fr": ("{count} membre", "{count} membres"),
+                "nl": ("{count} lid", "{count} leden"),
+                "en": ("{count} member", "{count} members")},
     "themes": {"fr": "Thèmes fréquents", "nl": "Frequente thema's", "en": "Frequent themes"},
     "countries": {"fr": "Pays", "nl": "Landen", "en": "Countries"},
     "keywords": {"fr": "Mots distinctifs", "nl": "Onderscheidende woorden",
                  "en": "Distinctive words"},
-    "and_more": {"fr": "… et {count} autres", "nl": "… en {count} andere",
-                 "en": "… and {count} more"},
+    "and_more": {"fr": ("… et {count} autre", "… et {count} autres"),
+                 "nl": "… en {count} andere", "en": "… and {count} more"},
     "map": {"fr": "Carte des acteurs", "nl": "Kaart van de actoren", "en": "Map of the actors"},
     "map_intro": {
         "fr": "Projection à deux dimensions des profils ({method}) : des acteurs proches "
@@ -125,13 +173,16 @@ STRINGS: dict[str, dict[str, str]] = {
              "en": "Partner countries × kinds of actors"},
     "gaps_intro": {
         "fr": "Nombre d'acteurs actifs dans chaque pays (champ « pays » et lieux cités dans les "
-              "textes). Les lacunes signalent où une commune travaille sans relais associatif "
+              "textes), les pays qui en comptent le plus en premier. Les lacunes signalent où une "
+              "commune travaille sans relais associatif "
               "ou de la diaspora enregistré, et inversement.",
         "nl": "Aantal actoren actief in elk land (veld ‘landen’ en plaatsen genoemd in de "
-              "teksten). De lacunes tonen waar een gemeente werkt zonder geregistreerde ngo, "
+              "teksten), de landen met de meeste actoren eerst. De lacunes tonen waar een "
+              "gemeente werkt zonder geregistreerde ngo, "
               "vereniging of diasporaorganisatie, en omgekeerd.",
         "en": "Number of actors working in each country (the countries field and places named "
-              "in the texts). The gaps show where a commune works with no NGO, association or "
+              "in the texts), the countries with the most actors first. The gaps show where a "
+              "commune works with no NGO, association or "
               "diaspora group registered, and the other way round.",
     },
     "gap_column": {"fr": "Lacunes", "nl": "Lacunes", "en": "Gaps"},
@@ -171,12 +222,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "First report in this folder: no previous report to compare with.",
     },
     "since": {
-        "fr": "Rapport précédent : {created} ({count} acteurs). {added} nouvel(s) acteur(s), "
-              "{removed} retiré(s).",
-        "nl": "Vorig rapport: {created} ({count} actoren). {added} nieuwe actor(en), "
-              "{removed} verwijderd.",
-        "en": "Previous report: {created} ({count} actors). {added} new actor(s), "
-              "{removed} removed.",
+        "fr": "Rapport précédent : {created} ({actors}). Depuis : {added}, {removed}.",
+        "nl": "Vorig rapport: {created} ({actors}). Sindsdien: {added}, {removed}.",
+        "en": "Previous report: {created} ({actors}). Since then: {added}, {removed}.",
+    },
+    "n_added": {
+        "fr": ("{count} nouvel acteur", "{count} nouveaux acteurs"),
+        "nl": ("{count} nieuwe actor", "{count} nieuwe actoren"),
+        "en": ("{count} new actor", "{count} new actors"),
+    },
+    "n_removed": {
+        "fr": ("{count} acteur retiré", "{count} acteurs retirés"),
+        "nl": ("{count} actor verwijderd", "{count} actoren verwijderd"),
+        "en": ("{count} actor removed", "{count} actors removed"),
     },
     "other_model": {
         "fr": "Le rapport précédent a été fait avec le modèle {previous}, celui-ci avec "
@@ -193,12 +251,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "all_actors": {"fr": "Suggestions pour chaque acteur", "nl": "Suggesties per actor",
                    "en": "Suggestions for every actor"},
     "all_actors_intro": {
-        "fr": "Les {top} meilleurs partenaires suggérés pour chaque acteur, avec leurs raisons "
-              "(les mêmes que `soliris suggest`). Cliquez sur un acteur pour déplier.",
-        "nl": "De {top} beste voorgestelde partners voor elke actor, met hun redenen (dezelfde "
-              "als `soliris suggest`). Klik op een actor om open te klappen.",
-        "en": "The {top} best partners suggested for each actor, with their reasons (the same "
-              "as `soliris suggest`). Click an actor to unfold.",
+        "fr": ("Le meilleur partenaire suggéré pour chaque acteur, avec ses raisons (les "
+               "mêmes que `soliris suggest` : « vous » y est l'acteur déplié). Acteurs par "
+               "identifiant ; cliquez sur un acteur pour déplier.",
+               "Les {count} meilleurs partenaires suggérés pour chaque acteur, avec leurs "
+               "raisons (les mêmes que `soliris suggest` : « vous » y est l'acteur déplié). "
+               "Acteurs par identifiant ; cliquez sur un acteur pour déplier."),
+        "nl": ("De beste voorgestelde partner voor elke actor, met de redenen (dezelfde als "
+               "`soliris suggest`: ‘u’ is daar de opengeklapte actor). Actoren op id; klik op "
+               "een actor om open te klappen.",
+               "De {count} beste voorgestelde partners voor elke actor, met hun redenen "
+               "(dezelfde als `soliris suggest`: ‘u’ is daar de opengeklapte actor). Actoren "
+               "op id; klik op een actor om open te klappen."),
+        "en": ("The best partner suggested for each actor, with its reasons (the same as "
+               "`soliris suggest`: “you” there is the unfolded actor). Actors by id; click an "
+               "actor to unfold.",
+               "The {count} best partners suggested for each actor, with their reasons (the "
+               "same as `soliris suggest`: “you” there is the unfolded actor). Actors by id; "
+               "click an actor to unfold."),
     },
     "actors_truncated": {
         "fr": "Cette page déplie les {shown} premiers acteurs (par identifiant) sur {total} ; "
@@ -267,10 +337,28 @@ LANGUAGE_NAMES: dict[str, dict[str, str]] = {
 
 
 def tr(lang: str, key: str, **params: object) -> str:
-    """The report string ``key`` in ``lang`` (French when missing), filled with ``params``."""
+    """The report string ``key`` in ``lang`` (French when missing), filled with ``params``;
+    a (singular, plural) pair is chosen by ``count`` (French takes the singular for 0 and 1,
+    Dutch and English for 1 only)."""
     entry = STRINGS[key]
     text = entry.get(lang) or entry[DEFAULT_LANG]
+    if isinstance(text, tuple):
+        count = params["count"]
+        singular = count in (0, 1) if lang == "fr" else count == 1
+        text = text[0] if singular else text[1]
     return text.format(**params) if params else text
+
+
+def colon(lang: str) -> str:
+    """What follows a label: " : " in French (a space before the colon), ": " otherwise."""
+    return " : " if lang == "fr" else ": "
+
+
+def number(value: float, lang: str, decimals: int = 3, sign: bool = False) -> str:
+    """``value`` with ``decimals`` decimals, a decimal comma in French and Dutch
+    (``0,412``), a point in English; ``sign`` writes ``+`` before a positive value."""
+    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang in ("fr", "nl") else text
 
 
 def part_label(part: str, lang: str) -> str:

@@ -23,7 +23,7 @@ from matcher.profile import KINDS, ActorProfile
 from matcher.report.clusters import Clustering
 from matcher.report.gaps import GapTable
 from matcher.report.history import History
-from matcher.report.i18n import kind_name, language_name, part_label, tr
+from matcher.report.i18n import colon, kind_name, language_name, number, part_label, tr
 from matcher.report.layout import PICTURE_POINTS, MapLayout, fixed_sample
 from matcher.report.overview import Overview
 
@@ -104,8 +104,15 @@ ol.sugg>li{margin:7px 0}
 .newcomer{border-top:1px solid var(--line);padding:8px 0}
 .newcomer ol{margin:4px 0;padding-left:26px;font-size:14px}
 footer{color:var(--muted);text-align:center;font-size:13px;padding:4px 16px 28px}
+.kind a,summary a{color:inherit}
+@media (max-width:640px){header{padding:18px 14px 12px}main{padding:4px 8px 16px}
+section{padding:14px 12px}.kind{white-space:normal}
+table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:auto}
+table.stack tr:first-child{display:none}table.stack tr{border-bottom:1px solid var(--line);
+padding:6px 0}table.stack td{border:0;padding:2px 0}table.stack td.n{text-align:left}
+table.stack td.n:first-child::before{content:"#"}}
 @media print{nav,.toolbar{display:none}details.actor{break-inside:avoid}
-.scroll{max-height:none;overflow:visible}}
+.scroll{max-height:none;overflow:visible}body{background:#fff}section{break-inside:auto}}
 """
 
 SCRIPT = """
@@ -117,6 +124,8 @@ for(var i=0;i<items.length;i++){var d=items[i];
 d.hidden=q!==''&&d.getAttribute('data-k').indexOf(q)<0;}});}
 if(all){all.addEventListener('click',function(){
 for(var i=0;i<items.length;i++){if(!items[i].hidden){items[i].open=true;}}});}
+window.addEventListener('beforeprint',function(){
+for(var i=0;i<items.length;i++){if(!items[i].hidden){items[i].open=true;}}});
 var links=document.querySelectorAll('a[href^="#a-"]');
 for(var j=0;j<links.length;j++){var l=links[j];
 if(!document.getElementById(l.getAttribute('href').slice(1))){l.removeAttribute('href');
@@ -174,13 +183,14 @@ def _country(code: str, lang: str) -> str:
     return gazetteer().name(code, lang)
 
 
-def _score(value: float) -> str:
-    return f"{value:.3f}"
+def _score(value: float, lang: str) -> str:
+    return number(value, lang)
 
 
 def _parts(parts: Mapping[str, float], lang: str) -> str:
-    """The score's non-zero parts, e.g. ``sens +0.412 · géographie +0.150``."""
-    return e(" · ".join(f"{part_label(k, lang)} {v:+.3f}" for k, v in parts.items() if v))
+    """The score's non-zero parts, e.g. ``sens +0,412 · géographie +0,150``."""
+    return e(" · ".join(f"{part_label(k, lang)} {number(v, lang, sign=True)}"
+                        for k, v in parts.items() if v))
 
 
 def _reasons(reasons: Sequence[str]) -> str:
@@ -215,9 +225,11 @@ def head(view: View) -> str:
         "<body>",
         "<header>",
         f"<h1>{e(tr(lang, 'title'))}</h1>",
-        "<p>" + e(tr(lang, "subtitle", count=len(view.index), top=view.top, model=view.model,
-                       created=view.created_at)) + "</p>",
-        f"<p>{e(tr(lang, 'registry_hash'))}: <code>{e(view.registry_hash[:16])}</code></p>",
+        "<p>" + e(tr(lang, "subtitle", actors=tr(lang, "n_actors", count=len(view.index)),
+                       suggestions=tr(lang, "n_suggestions", count=view.top),
+                       model=view.model, created=view.created_at)) + "</p>",
+        f"<p>{e(tr(lang, 'registry_hash') + colon(lang))}"
+        f"<code>{e(view.registry_hash[:16])}</code></p>",
         f'<nav aria-label="{e(tr(lang, "contents"))}">'
         + "".join(f'<a href="#{s}">{e(tr(lang, s))}</a>' for s in SECTIONS) + "</nav>",
         "</header>",
@@ -240,7 +252,8 @@ def actor(lang: str, profile: ActorProfile, cluster: int | None,
           suggestions: Sequence[Mapping[str, Any]]) -> str:
     """One actor's block in the per-actor list (folded ``<details>``)."""
     key = " ".join([profile.name, profile.id, kind_name(profile.kind, lang)]).lower()
-    group = f" · {e(tr(lang, 'cluster', number=cluster))}" if cluster else ""
+    group = (f' · <a href="#cluster-{cluster}">{e(tr(lang, "cluster", number=cluster))}</a>'
+             if cluster else "")
     out = [f'<details class="actor" id="a-{e(profile.id)}" data-k="{e(key)}">',
            f"<summary>{_chip(profile.kind)}{e(profile.name)} "
            f'<span class="kind">{e(kind_name(profile.kind, lang))} · {e(profile.id)}'
@@ -251,7 +264,7 @@ def actor(lang: str, profile: ActorProfile, cluster: int | None,
         out.append('<ol class="sugg">')
         for s in suggestions:
             out.append(f"<li>{_actor_link(s['id'], s['name'])} {_kind(s['kind'], lang)} "
-                       f'<span class="score">{_score(s["score"])}</span>'
+                       f'<span class="score">{_score(s["score"], lang)}</span>'
                        f'<div class="parts">{_parts(s["parts"], lang)}</div>'
                        f"{_reasons(s['reasons'])}</li>")
         out.append("</ol>")
@@ -278,7 +291,10 @@ def _overview(view: View) -> str:
     countries = "".join(f"<tr><td>{e(_country(code, lang))} <span class='muted'>{e(code)}"
                         f"</span></td><td class='n'>{c}</td>{_bar(c, largest)}</tr>"
                         for code, c in shown)
-    notes = []
+    language_note = ""
+    if sum(c for _, c in ov.languages) > ov.actor_count:
+        language_note = f'<p class="muted">{e(tr(lang, "languages_add_up"))}</p>'
+    notes = [tr(lang, "countries_add_up")] if ov.countries else []
     if len(ov.countries) > len(shown):
         notes.append(tr(lang, "other_countries", count=len(ov.countries) - len(shown)))
     if ov.without_country:
@@ -292,7 +308,7 @@ def _overview(view: View) -> str:
 
     return (f'<section id="overview"><h2>{e(tr(lang, "overview"))}</h2><div class="grid">'
             + table(tr(lang, "per_kind"), tr(lang, "kind"), kinds)
-            + table(tr(lang, "per_language"), tr(lang, "language"), languages)
+            + table(tr(lang, "per_language"), tr(lang, "language"), languages, language_note)
             + table(tr(lang, "per_country"), tr(lang, "country"), countries, note)
             + "</div></section>")
 
@@ -304,7 +320,7 @@ def _synergies(view: View) -> str:
     if not view.synergies:
         out.append(f"<p>{e(tr(lang, 'no_synergies'))}</p></section>")
         return "".join(out)
-    out.append(f"<table><tr><th class='n'>#</th><th>{e(tr(lang, 'pair'))}</th>"
+    out.append(f"<table class='stack'><tr><th class='n'>#</th><th>{e(tr(lang, 'pair'))}</th>"
                f"<th class='n'>{e(tr(lang, 'score'))}</th>"
                f"<th>{e(tr(lang, 'reasons'))}</th></tr>")
     for i, s in enumerate(view.synergies, start=1):
@@ -314,7 +330,7 @@ def _synergies(view: View) -> str:
             f"</div>{_kind(s['source_kind'], lang)}"
             f"<div><span class='arrow'>↔</span>{_actor_link(s['target'], s['target_name'])}"
             f"</div>{_kind(s['target_kind'], lang)}</td>"
-            f"<td class='n'><span class='score'>{_score(s['score'])}</span>{mutual}</td>"
+            f"<td class='n'><span class='score'>{_score(s['score'], lang)}</span>{mutual}</td>"
             f"<td>{_reasons(s['reasons'])}<div class='parts'>{_parts(s['parts'], lang)}</div>"
             "</td></tr>")
     out.append("</table></section>")
@@ -323,7 +339,8 @@ def _synergies(view: View) -> str:
 
 def _clusters(view: View) -> str:
     lang, index, clustering = view.lang, view.index, view.clustering
-    intro = tr(lang, "clusters_intro", method=clustering.method, k=len(clustering.clusters))
+    intro = tr(lang, "clusters_intro", method=clustering.method,
+               groups=tr(lang, "n_clusters", count=len(clustering.clusters)))
     out = [f'<section id="clusters"><h2>{e(tr(lang, "clusters"))}</h2>',
            f'<p class="intro">{e(intro)}</p>']
     for cluster in clustering.clusters:
@@ -333,10 +350,10 @@ def _clusters(view: View) -> str:
                    f'<span class="muted">({e(tr(lang, "members", count=cluster.size))})'
                    "</span></h3>")
         if cluster.themes:
-            out.append(f'<p class="facts"><b>{e(tr(lang, "themes"))}</b>: '
+            out.append(f'<p class="facts"><b>{e(tr(lang, "themes"))}</b>{e(colon(lang))}'
                        + e(", ".join(f"{t} ({c})" for t, c in cluster.themes)) + "</p>")
         if cluster.countries:
-            out.append(f'<p class="facts"><b>{e(tr(lang, "countries"))}</b>: '
+            out.append(f'<p class="facts"><b>{e(tr(lang, "countries"))}</b>{e(colon(lang))}'
                        + e(", ".join(f"{_country(code, lang)} ({c})"
                                      for code, c in cluster.countries)) + "</p>")
         by_kind: dict[str, list[int]] = {}
@@ -395,7 +412,7 @@ def _map(view: View) -> str:
                       'fill="#12324a" fill-opacity="0.85" stroke="#fff" stroke-width="1.5"/>'
                       f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="12" '
                       f'fill="#fff" font-weight="700">{cluster.number}</text>'
-                      f"<title>{e(tr(lang, 'cluster', number=cluster.number))}: "
+                      f"<title>{e(tr(lang, 'cluster', number=cluster.number) + colon(lang))}"
                       f"{e(' · '.join(cluster.keywords))}</title></g>")
     note = ""
     if len(rows) < len(index):
@@ -452,7 +469,8 @@ def _network(view: View) -> str:
         dash = "" if s["mutual"] else ' stroke-dasharray="5 3"'
         edges.append(f'<path d="M{x1:.1f},{y1:.1f} Q{qx:.1f},{qy:.1f} {x2:.1f},{y2:.1f}" '
                      f'stroke-width="{weight:.2f}"{dash}><title>{e(s["source_name"])} ↔ '
-                     f'{e(s["target_name"])}: {_score(s["score"])}</title></path>')
+                     f'{e(s["target_name"] + colon(lang))}{_score(s["score"], lang)}'
+                     "</title></path>")
     dots = []
     for actor_id in order:
         name, kind = nodes[actor_id]
@@ -527,8 +545,10 @@ def _newcomers(view: View) -> str:
         out.append(f"<p>{e(tr(lang, 'first_report'))}</p></section>")
         return "".join(out)
     out.append("<p>" + e(tr(lang, "since", created=history.previous.created_at,
-                            count=history.previous.actor_count, added=len(history.added),
-                            removed=len(history.removed))) + "</p>")
+                            actors=tr(lang, "n_actors", count=history.previous.actor_count),
+                            added=tr(lang, "n_added", count=len(history.added)),
+                            removed=tr(lang, "n_removed", count=len(history.removed))))
+               + "</p>")
     if history.previous.model and history.previous.model != view.model:
         out.append("<p>" + e(tr(lang, "other_model", previous=history.previous.model,
                                 current=view.model)) + "</p>")
@@ -537,7 +557,7 @@ def _newcomers(view: View) -> str:
         added = tr(lang, "added_on", date=view.created.get(profile.id, ""))
         matches = view.newcomer_matches.get(row, [])
         items = "".join(f"<li>{_actor_link(m['id'], m['name'])} {_kind(m['kind'], lang)} "
-                        f"<span class='score'>{_score(m['score'])}</span>"
+                        f"<span class='score'>{_score(m['score'], lang)}</span>"
                         f"{_reasons(m['reasons'][:2])}</li>" for m in matches)
         out.append(f'<div class="newcomer">{_chip(profile.kind)}'
                    f"{_actor_link(profile.id, profile.name)} <span class='kind'>"
@@ -559,7 +579,7 @@ def _actors_open(view: View) -> str:
     truncated = (f'<p class="intro">{e(tr(lang, "actors_truncated", shown=shown, total=total))}'
                  '</p>' if shown < total else "")
     return (f'<section id="all_actors"><h2>{e(tr(lang, "all_actors"))}</h2>'
-            f'<p class="intro">{e(tr(lang, "all_actors_intro", top=view.top))}</p>{truncated}'
+            f'<p class="intro">{e(tr(lang, "all_actors_intro", count=view.top))}</p>{truncated}'
             f'<div class="toolbar"><input id="actor-filter" type="search" '
             f'placeholder="{e(tr(lang, "filter"))}" aria-label="{e(tr(lang, "filter"))}">'
             f'<button id="open-all" type="button">{e(tr(lang, "open_all"))}</button></div>')

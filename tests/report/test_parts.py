@@ -26,6 +26,7 @@ from matcher.progress import ProgressBar
 from matcher.report import write_report
 from matcher.report.clusters import cluster_actors
 from matcher.report.history import ACTORS_LINE, compare, read_previous
+from matcher.report.i18n import STRINGS, colon, number, tr
 from matcher.report.layout import fixed_sample, map_layout
 from matcher.report.output import FILE_NAMES, ReportFiles, folder_lock, unlock
 from matcher.report.pairs import iter_suggestions
@@ -354,3 +355,34 @@ def test_a_report_folder_that_cannot_be_opened_is_a_clear_error(small_registry, 
     with pytest.raises(SolirisError, match="cannot open the report folder .*Permission denied"):
         write_report(matcher, out, top=2)
     assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize(("lang", "count", "expected"), [
+    ("fr", 0, "0 acteur sans pays partenaire identifié."),
+    ("fr", 1, "1 acteur sans pays partenaire identifié."),
+    ("fr", 2, "2 acteurs sans pays partenaire identifié."),
+    ("nl", 1, "1 actor zonder herkend partnerland."),
+    ("nl", 3, "3 actoren zonder herkend partnerland."),
+    ("en", 0, "0 actors without an identified partner country."),
+    ("en", 1, "1 actor without an identified partner country."),
+])
+def test_counts_agree_in_number(lang: str, count: int, expected: str) -> None:
+    assert tr(lang, "no_country", count=count) == expected
+
+
+def test_no_string_hedges_its_number() -> None:
+    # "1 acteur(s)": a count chooses its form instead (a (singular, plural) pair).
+    for key, entry in STRINGS.items():
+        assert set(entry) == {"fr", "nl", "en"}, key
+        for text in entry.values():
+            assert not isinstance(text, tuple) or len(text) == 2, key
+            for form in text if isinstance(text, tuple) else (text,):
+                assert "(s)" not in form and "(en)" not in form, (key, form)
+
+
+def test_numbers_and_colons_follow_the_language() -> None:
+    assert number(0.4125, "fr") == "0,412" or number(0.4125, "fr") == "0,413"
+    assert number(0.15, "nl", sign=True) == "+0,150"
+    assert number(-0.15, "en", sign=True) == "-0.150"
+    assert tr("fr", "registry_hash") + colon("fr") == "Empreinte du registre : "
+    assert colon("en") == ": "

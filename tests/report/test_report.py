@@ -180,3 +180,30 @@ def test_bad_parameters(report_matcher: Matcher, tmp_path: Path) -> None:
         write_report(report_matcher, tmp_path, top=0, lang="de")
     assert {i.field for i in info.value.issues} == {"top", "lang"}
     assert not any(tmp_path.iterdir())
+
+
+def test_synergy_reasons_name_both_actors(sample_report: tuple[Path, ReportResult]) -> None:
+    # A coordinator reads the pairs: neither actor is "you".
+    out, _ = sample_report
+    data = load_json(out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    synergies = html.split('<section id="synergies">')[1].split("</section>")[0]
+    assert not re.search(r"\b(?:vous|votre)\b", synergies)
+    for s in data["synergies"]:
+        assert not any(re.search(r"\b(?:vous|votre)\b", r) for r in s["reasons"]), s
+    named = [r for s in data["synergies"] for r in s["reasons"]
+             if r.startswith(("Le profil de ", "L'action de "))]
+    assert named, "the sample's synergies quote a profile"
+
+
+def test_french_page_reads_as_french(sample_report: tuple[Path, ReportResult]) -> None:
+    html = (sample_report[0] / "report.html").read_text(encoding="utf-8")
+    main = html.split("<main>")[1]
+    assert "Empreinte du registre : " in html  # a space before the colon
+    assert not re.search(r"\(s\)|\(en\)", main.split('<section id="all_actors">')[0])
+    assert re.search(r'<span class="score">\d,\d{3}</span>', main)  # decimal comma
+    assert not re.search(r'<span class="score">\d\.\d{3}</span>', main)
+    assert "aux côtés d'un·e " not in main.replace("d'un·e expert·e", "")
+    # each actor's cluster is a link to that cluster
+    for number in set(re.findall(r'<summary>.*?href="#cluster-(\d+)"', main)):
+        assert f'id="cluster-{number}"' in main
