@@ -274,17 +274,17 @@ def print_import(figures: dict[str, Any]) -> None:
 
 class FixedIndexMatcher(Matcher):
     """A :class:`Matcher` whose index is given (the 10k / 100k synthetic ones). ``index()``
-    still asks the store for its revision, as the real one does on every request."""
+    still asks the store for its state, as the real one does on every request."""
 
     def __init__(self, settings: Settings, encoder: Encoder, index: Index) -> None:
         super().__init__(settings, encoder=encoder)
         self._fixed = index
 
     def index(self, progress: Any = None) -> Index:
-        """The given index, once the store's revision has been read as a real request reads
-        it; ``progress`` is ignored."""
+        """The given index, once the store's state has been read as a real request reads
+        it (:meth:`Matcher.index`); ``progress`` is ignored."""
         with self._lock:
-            self.store.revision()
+            self.store.state()
             return self._fixed
 
 
@@ -511,7 +511,7 @@ def print_latency(rows: list[dict[str, Any]], queries: int) -> None:
     print(f"Queries: IATI activity texts cut to 600 characters (mean {first['query_chars']:.0f} "
           f"characters, {first['query_passages']:.1f} passages each); `top=10`, no filters. "
           "`encode 1 query` = the encoder alone on the query text; `Matcher.match` adds "
-          "passage splitting and embedding, place detection, the index revision check and "
+          "passage splitting and embedding, place detection, the registry state check and "
           "`rank`.\n")
     table = []
     for row in rows:
