@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from matcher import __version__
 from matcher.engine import Matcher
 from matcher.settings import Settings
-from service.deps import Engine
+from service.deps import Engine, take_back_cancellation
 from service.errors import ApiError, error_response, install_error_handlers
 from service.routers import api_router
 
@@ -155,9 +155,7 @@ class StoppedMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except asyncio.CancelledError:
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()  # answered here: the loop is closing anyway
+            take_back_cancellation()  # answered here: the loop is closing anyway
             log.warning("the service is stopping: %s %s was not finished", scope["method"],
                         scope.get("path", ""))
             if not started:
@@ -228,9 +226,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         except asyncio.CancelledError:
             # Stopped outright (a second Ctrl-C): nothing of ours to close. Said in one line,
             # instead of the traceback of a cancelled lifespan that uvicorn would log.
-            task = asyncio.current_task()
-            if task is not None:
-                task.uncancel()
+            take_back_cancellation()
             log.warning("Soliris Match stopped outright; requests still running were "
                         "answered 503 and writes still embedding were not written")
 

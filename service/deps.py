@@ -45,6 +45,15 @@ _write_stop: contextvars.ContextVar[threading.Event | None] = contextvars.Contex
     "soliris_write_stop", default=None)
 
 
+def take_back_cancellation() -> None:
+    """Undo the cancellation of the running task (uvicorn cancels what is still running when
+    it is stopped outright), for code that answers or logs the stop itself instead of letting
+    the cancellation end it with a traceback."""
+    task = asyncio.current_task()
+    if task is not None:
+        task.uncancel()
+
+
 def default_workers(settings: Settings) -> int:
     """How many engine reads (matching, suggestions, listing) run at once.
 
@@ -108,9 +117,7 @@ class Engine:
             except asyncio.CancelledError:
                 # The service is being stopped outright (a second Ctrl-C, a graceful-shutdown
                 # timeout): uvicorn cancels the requests still running.
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()  # answered below instead of cancelled
+                take_back_cancellation()  # answered below
                 stop.set()
                 log.warning("the service is stopping during a write: waiting for it to "
                             "finish or stop before anything is written")
