@@ -156,6 +156,11 @@ def kind_label(kind: str, lang: str = "en") -> str:
     return KIND_LABELS.get(kind, {}).get(lang, kind)
 
 
+def capitalised(text: str) -> str:
+    """``text`` with a capital first letter, the rest as it is ("ONG" stays "ONG")."""
+    return text[:1].upper() + text[1:]
+
+
 def kind_with_article(kind: str, lang: str = "en") -> str:
     """The kind with its indefinite article: "an NGO", "une ONG", "un organisme régional"."""
     phrase = _WITH_ARTICLE.get(lang, {}).get(kind)
@@ -193,7 +198,7 @@ class Reason:
         for key in ("kind", "other"):
             if key in params:
                 params[f"a_{key}"] = kind_with_article(params[key], lang)
-                params[f"A_{key}"] = params[f"a_{key}"][:1].upper() + params[f"a_{key}"][1:]
+                params[f"A_{key}"] = capitalised(params[f"a_{key}"])
                 params[key] = kind_label(params[key], lang)
         for key in ("places", "themes"):
             if f"{key}_{lang}" in params:

@@ -6,7 +6,7 @@ module holds only the report's own headings, sentences and language names.
 
 from __future__ import annotations
 
-from matcher.reasons import kind_label
+from matcher.reasons import capitalised, kind_label
 
 DEFAULT_LANG = "fr"
 
@@ -374,5 +374,4 @@ def language_name(code: str, lang: str) -> str:
 
 def kind_name(kind: str, lang: str) -> str:
     """Kind label with a capital first letter, for headings and table cells."""
-    label = kind_label(kind, lang)
-    return label[:1].upper() + label[1:]
+    return capitalised(kind_label(kind, lang))
