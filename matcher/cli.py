@@ -114,8 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser("revoke", help="revoke a key").add_argument("name", help=key_name)
 
     p = sub.add_parser("report", help="write the platform matching report (HTML, CSV, JSON)")
-    p.add_argument("--out", metavar="FOLDER", help="output folder (default: "
-                   "$SOLIRIS_REPORT_DIR or reports/latest)")  # a str: '' must stay visible
+    p.add_argument("--out", type=_folder_arg, metavar="FOLDER", help="output folder (default: "
+                   "$SOLIRIS_REPORT_DIR or reports/latest)")
     p.add_argument("--top", type=int, default=5, help="suggestions per actor (default 5; at "
                    "most $SOLIRIS_MAX_TOP, 100 by default)")
     p.add_argument("--lang", choices=LANGS, default="fr", type=str.lower,
@@ -126,12 +126,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _path_arg(value: str) -> Path:
+def _path_arg(value: str, wanted: str = "a file name") -> Path:
     """A file path; an empty one is refused here, where ``Path("")`` would quietly mean the
     current folder."""
     if not value.strip():
-        raise argparse.ArgumentTypeError("an empty path: give a file name")
+        raise argparse.ArgumentTypeError(f"an empty path: give {wanted}")
     return Path(value)
+
+
+def _folder_arg(value: str) -> Path:
+    """A folder path, refused when empty as :func:`_path_arg` refuses an empty file path."""
+    return _path_arg(value, "a folder, such as reports/latest")
 
 
 def _kind_arg(value: str) -> str:
@@ -413,10 +418,7 @@ _REPORT_OPTIONS = {"out_dir": "--out", "top": "--top", "lang": "--lang",
 def _report(args: argparse.Namespace, matcher: Matcher) -> int:
     from matcher.report import write_report
 
-    if args.out == "":  # Path("") would be the current folder
-        raise ValidationError([Issue("is empty; give a folder, such as reports/latest",
-                                     field="--out")])
-    out = matcher.settings.report_dir if args.out is None else Path(args.out)
+    out = matcher.settings.report_dir if args.out is None else args.out
     try:
         with _terminate_as_interrupt():
             result = write_report(matcher, out, top=args.top, lang=args.lang,

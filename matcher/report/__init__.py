@@ -115,7 +115,7 @@ def _write(matcher: Matcher, out_dir: Path, top: int, lang: str, progress: Progr
         # Said, not fatal: the report is then written as a first one (no "added since").
         announce(f"{previous_path} cannot be read as a previous report: this one is compared "
                  "with none")
-    if previous is not None and previous.model and previous.model != matcher.model_name:
+    if previous is not None and previous.made_with_another_model(matcher.model_name):
         # The actors added since are compared as usual; the suggestions are not comparable.
         announce(f"the previous report ({previous.created_at}) was made with model "
                  f"{previous.model}, this one with {matcher.model_name}: suggestions differ "

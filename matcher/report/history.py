@@ -31,6 +31,11 @@ class PreviousReport:
         """How many actors the previous report held."""
         return len(self.actors)
 
+    def made_with_another_model(self, model: str) -> bool:
+        """Whether this earlier report says it used an encoder other than ``model`` (its
+        suggestions then differ for that reason too)."""
+        return bool(self.model) and self.model != model
+
     def to_dict(self) -> dict[str, object]:
         """The previous report as ``report.json`` names it (its actors counted, not listed)."""
         return {"created_at": self.created_at, "registry_hash": self.registry_hash,

@@ -549,7 +549,7 @@ def _newcomers(view: View) -> str:
                             added=tr(lang, "n_added", count=len(history.added)),
                             removed=tr(lang, "n_removed", count=len(history.removed))))
                + "</p>")
-    if history.previous.model and history.previous.model != view.model:
+    if history.previous.made_with_another_model(view.model):
         out.append("<p>" + e(tr(lang, "other_model", previous=history.previous.model,
                                 current=view.model)) + "</p>")
     for row in history.added[:NEWCOMERS_SHOWN]:

@@ -22,7 +22,7 @@
       actor_search_label: "Rechercher dans le registre",
       actor_label: "Acteur",
       actor_none: "Aucun acteur trouvé",
-      actor_more: "… et {n} autres : tapez pour chercher",
+      actor_more: { one: "… et {n} autre : tapez pour chercher", other: "… et {n} autres : tapez pour chercher" },
       registry_empty: "Le registre est vide : aucun acteur n’y est encore inscrit.",
       kind_label: "Type d'acteur",
       kind_all: "Tous les types",
@@ -32,7 +32,7 @@
       submit: "Trouver des partenaires",
       results_title: "Partenaires suggérés",
       searching: "Recherche en cours…",
-      found: "{n} partenaire(s) trouvé(s).",
+      found: { one: "{n} partenaire trouvé.", other: "{n} partenaires trouvés." },
       none: "Aucun acteur ne correspond à ces critères.",
       score: "Score",
       score_parts: "Détail du score",
@@ -59,6 +59,15 @@
       loading: "Chargement…",
       error: "Erreur : ",
       network_error: "Le service ne répond pas ; réessayez dans un instant.",
+      // Said before the service's own message (in English), by the error's code.
+      codes: {
+        invalid: "Demande refusée : ",
+        not_found: "Introuvable : ",
+        too_large: "Trop long : ",
+        too_many_requests: "Trop de demandes ; réessayez dans un instant : ",
+        unavailable: "Le service est momentanément indisponible ; réessayez plus tard ou prévenez son administrateur : ",
+        internal: "Erreur du service ; prévenez son administrateur : "
+      },
       need_text: "Décrivez l'initiative en quelques phrases.",
       need_actor: "Choisissez un acteur.",
       bad_top: "Le nombre de résultats doit être compris entre 1 et {n}.",
@@ -94,7 +103,7 @@
       submit: "Partners zoeken",
       results_title: "Voorgestelde partners",
       searching: "Bezig met zoeken…",
-      found: "{n} partner(s) gevonden.",
+      found: { one: "{n} partner gevonden.", other: "{n} partners gevonden." },
       none: "Geen enkele actor voldoet aan deze criteria.",
       score: "Score",
       score_parts: "Opbouw van de score",
@@ -121,6 +130,14 @@
       loading: "Laden…",
       error: "Fout: ",
       network_error: "De dienst antwoordt niet; probeer het zo meteen opnieuw.",
+      codes: {
+        invalid: "Verzoek geweigerd: ",
+        not_found: "Niet gevonden: ",
+        too_large: "Te lang: ",
+        too_many_requests: "Te veel verzoeken; probeer het zo meteen opnieuw: ",
+        unavailable: "De dienst is tijdelijk niet beschikbaar; probeer het later opnieuw of verwittig de beheerder: ",
+        internal: "Fout in de dienst; verwittig de beheerder: "
+      },
       need_text: "Beschrijf het initiatief in enkele zinnen.",
       need_actor: "Kies een actor.",
       bad_top: "Het aantal resultaten moet tussen 1 en {n} liggen.",
@@ -156,7 +173,7 @@
       submit: "Find partners",
       results_title: "Suggested partners",
       searching: "Searching…",
-      found: "{n} partner(s) found.",
+      found: { one: "{n} partner found.", other: "{n} partners found." },
       none: "No actor matches these criteria.",
       score: "Score",
       score_parts: "Score details",
@@ -183,6 +200,14 @@
       loading: "Loading…",
       error: "Error: ",
       network_error: "The service does not answer; try again in a moment.",
+      codes: {
+        invalid: "Request refused: ",
+        not_found: "Not found: ",
+        too_large: "Too long: ",
+        too_many_requests: "Too many requests; try again in a moment: ",
+        unavailable: "The service is unavailable for now; try again later or tell its administrator: ",
+        internal: "The service failed; tell its administrator: "
+      },
       need_text: "Describe the initiative in a few sentences.",
       need_actor: "Choose an actor.",
       bad_top: "The number of results must be from 1 to {n}.",
@@ -206,12 +231,21 @@
 
   function $(id) { return document.getElementById(id); }
 
+  // A text of the interface; one given as plural forms ({one, other}) is chosen by params.n,
+  // and numbers are written as the language writes them ("1 234", "1.234").
   function t(key, params) {
     var table = I18N[state.lang] || I18N.en;
     var text = table[key] !== undefined ? table[key] : I18N.en[key];
+    if (text && typeof text === "object") {
+      var form = new Intl.PluralRules(state.lang).select(params ? params.n : 0);
+      text = text[form] !== undefined ? text[form] : text.other;
+    }
     if (params) {
       Object.keys(params).forEach(function (name) {
-        text = text.replace("{" + name + "}", String(params[name]));
+        var value = params[name];
+        text = text.replace("{" + name + "}",
+                            typeof value === "number" ? value.toLocaleString(state.lang)
+                                                      : String(value));
       });
     }
     return text;
@@ -298,6 +332,7 @@
         if (!response.ok) {
           var error = (data && data.error) || { message: response.status + " " + response.statusText };
           var problem = new Error(error.message);
+          problem.code = error.code || null;
           problem.field = error.field || null;
           problem.status = response.status;
           throw problem;
@@ -311,8 +346,12 @@
     });
   }
 
+  // The service writes its messages in English: they name the field and the value. A lead
+  // in the page's language, by the error's code, says what happened first.
   function errorText(problem) {
-    return problem.network ? problem.message : t("error") + problem.message;
+    if (problem.network) { return problem.message; }
+    var leads = (I18N[state.lang] || I18N.en).codes || {};
+    return (leads[problem.code] || t("error")) + problem.message;
   }
 
   // -- search form ------------------------------------------------------------------------

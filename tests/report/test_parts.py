@@ -25,7 +25,7 @@ from matcher.errors import SolirisError
 from matcher.progress import ProgressBar
 from matcher.report import write_report
 from matcher.report.clusters import cluster_actors
-from matcher.report.history import ACTORS_LINE, compare, read_previous
+from matcher.report.history import ACTORS_LINE, PreviousReport, compare, read_previous
 from matcher.report.i18n import STRINGS, colon, number, tr
 from matcher.report.layout import fixed_sample, map_layout
 from matcher.report.output import FILE_NAMES, ReportFiles, folder_lock, unlock
@@ -86,6 +86,13 @@ def test_previous_report_read_by_lines_or_whole(small_registry, tmp_path: Path) 
     history = compare(previous, [*ids, "new-one"], {**created, "new-one": "2098-01-01"})
     assert history.added == [0, len(ids)]  # newest first
     assert compare(previous, ids[1:], created).removed == [ids[0]]
+
+
+@pytest.mark.parametrize(("model", "other"), [("use@1", True), ("use@2", False), ("", False)])
+def test_a_previous_report_says_whether_another_model_made_it(model: str, other: bool) -> None:
+    # "" is a report of a version that did not record its model: nothing can be said.
+    previous = PreviousReport("2026-01-01T00:00:00Z", "hash", {}, model=model)
+    assert previous.made_with_another_model("use@2") is other
 
 
 def test_clusters_cover_everyone_once_and_are_stable(small_registry) -> None:

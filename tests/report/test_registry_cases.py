@@ -314,8 +314,11 @@ def test_out_option(small_registry: Build, tmp_path: Path, monkeypatch: pytest.M
     err = capsys.readouterr().err
     assert "field '--top': must be a whole number from 1 to" in err and "--out" not in err
 
-    assert main(["--db", db, "report", "--out", ""]) == 1
-    assert "field '--out': is empty" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:  # a usage error, like every empty path option
+        main(["--db", db, "report", "--out", ""])
+    assert info.value.code == 2
+    assert "--out: an empty path: give a folder, such as reports/latest" in \
+        capsys.readouterr().err
 
     note = tmp_path / "notes.md"
     note.write_text("mine", encoding="utf-8")

@@ -20,7 +20,7 @@ from matcher.engine import Matcher
 from matcher.settings import Settings
 from service.app import create_app
 from service.server import serve_in_thread
-from tests.service.conftest import make_matcher
+from tests.service.conftest import copy_registry, make_matcher
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +94,7 @@ def test_type_an_initiative_and_see_result_cards(page, base_url, tmp_path):
     assert "Congo" in cards.locator(".countries").all_inner_texts()[names.index(
         next(n for n in names if n in ("Commune d'Uccle", "Bana Kintambo")))]
     assert first.locator(".reasons li").count() >= 1
-    assert "10 partner(s) found." in page.locator("#status").inner_text()
+    assert "10 partners found." in page.locator("#status").inner_text()
     # Focus went to the results heading, for keyboard and screen-reader users.
     assert page.evaluate("document.activeElement.id") == "results-title"
     shot(page, tmp_path, "1-results-en")
@@ -178,15 +178,16 @@ def test_registered_actor_mode_and_errors(page, base_url, tmp_path):
 
 
 @contextmanager
-def page_of_own_service(browser, encoder: Encoder, settings: Settings) -> Iterator[Page]:
-    """The page, in English, of a service of its own (a registry or settings unlike the
+def page_of_own_service(browser, encoder: Encoder, settings: Settings,
+                        lang: str = "en") -> Iterator[Page]:
+    """The page, in ``lang``, of a service of its own (a registry or settings unlike the
     shared one), closed afterwards."""
     matcher = Matcher(settings, encoder=encoder)
     with serve_in_thread(create_app(matcher=matcher)) as url:
         context = browser.new_context(locale="en-GB")
         page = context.new_page()
         page.goto(url + "/")
-        page.select_option("#lang", "en")
+        page.select_option("#lang", lang)
         yield page
         context.close()
 
@@ -225,3 +226,21 @@ def test_the_page_takes_its_largest_top_from_the_service(browser, tmp_path, enco
         page.click("#submit")
         expect(page.locator("#status")).to_have_text(
             "The number of results must be from 1 to 3.")
+
+
+def test_counts_and_errors_are_said_in_the_page_language(browser, tmp_path, encoder,
+                                                          registry_template):
+    db = copy_registry(registry_template, tmp_path / "r.db")
+    with page_of_own_service(browser, encoder, Settings(db_path=db), lang="fr") as page:
+        page.fill("#text", "Eau potable à Kinshasa")
+        for top, said in (("1", "1 partenaire trouvé."), ("2", "2 partenaires trouvés.")):
+            page.fill("#top", top)
+            page.click("#submit")
+            expect(page.locator("#status")).to_have_text(said)
+        for path in tmp_path.glob("r.db*"):  # the registry is gone: a 503 from the service
+            path.unlink()
+        page.click("#submit")
+        status = page.locator("#status")
+        expect(status).to_contain_text("Le service est momentanément indisponible")
+        expect(status).to_contain_text("missing")  # the service's own message follows
+        assert status.get_attribute("role") == "alert"
