@@ -68,6 +68,7 @@ HELD_OUT_SETS = {
     "held-out-20": _on_sample("blind20.jsonl"),
     "held-out-21": _on_sample("blind21.jsonl"),
     "held-out-22": _on_sample("blind22.jsonl"),
+    "held-out-23": _on_sample("blind23.jsonl"),
     "third-registry": _registry("alt2"),
     "fourth-registry": _registry("alt3"),
     "fifth-registry": _registry("alt4"),
@@ -95,6 +96,7 @@ HELD_OUT_SETS = {
     "twenty-seventh-registry": _registry("alt26"),
     "twenty-eighth-registry": _registry("alt27"),
     "twenty-ninth-registry": _registry("alt28"),
+    "thirtieth-registry": _registry("alt29"),
 }
 #: Blind sets that estimate quality on unseen cases: no change to the engine was decided from
 #: reading their cases. (Six of them, ``held-out-10`` to ``-12`` and the seventeenth to
@@ -104,14 +106,14 @@ HELD_OUT_SETS = {
 FRESH_SETS = ("held-out-4", "held-out-6", "held-out-7", "held-out-8", "held-out-9",
               "held-out-10", "held-out-11", "held-out-12", "held-out-13", "held-out-14",
               "held-out-15", "held-out-16", "held-out-17", "held-out-18", "held-out-19",
-              "held-out-20", "held-out-21", "held-out-22",
+              "held-out-20", "held-out-21", "held-out-22", "held-out-23",
               "tenth-registry", "eleventh-registry", "twelfth-registry", "thirteenth-registry",
               "fourteenth-registry", "fifteenth-registry", "sixteenth-registry",
               "seventeenth-registry", "eighteenth-registry", "nineteenth-registry",
               "twentieth-registry", "twenty-first-registry", "twenty-second-registry",
               "twenty-third-registry", "twenty-fourth-registry", "twenty-fifth-registry",
               "twenty-sixth-registry", "twenty-seventh-registry",
-              "twenty-eighth-registry", "twenty-ninth-registry")
+              "twenty-eighth-registry", "twenty-ninth-registry", "thirtieth-registry")
 
 
 #: A second, independent grading of some blind sets: another author, given only the profiles
