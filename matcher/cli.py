@@ -89,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("remove", help="remove an actor from the registry")
     p.add_argument("id", help="the actor's id")
 
+    p = sub.add_parser("prune", help="remove what the caches hold for no registered profile "
+                       "(left by edits and removals) and shrink the registry file")
+    p.add_argument("--other-models", action="store_true",
+                   help="also remove the vectors of every model but the one in use "
+                        "(--model or $SOLIRIS_MODEL); switching back to one embeds every "
+                        "text again")
+
     p = sub.add_parser("match", help="find partners for an initiative described in TEXT")
     p.add_argument("text", help="the initiative, in French, Dutch or English")
     _ranking_options(p)
@@ -160,7 +167,7 @@ def _ranking_options(p: argparse.ArgumentParser) -> None:
                    help="language of the reasons (default en)")
 
 
-_WRITING_COMMANDS = {"import", "remove", "keys", "report"}
+_WRITING_COMMANDS = {"import", "remove", "prune", "keys", "report"}
 #: A file with thousands of bad rows usually has one mistake repeated: show the first ones.
 MAX_ISSUES_SHOWN = 100
 
@@ -268,6 +275,8 @@ def _run(args: argparse.Namespace, matcher: Matcher) -> int:
         matcher.remove(args.id)
         print(f"removed '{args.id}'", file=sys.stderr)
         return 0
+    if command == "prune":
+        return _prune(args, matcher)
     if command in ("match", "suggest"):
         if command == "match":
             results = matcher.match(args.text, top=args.top, kinds=args.kind,
@@ -308,6 +317,33 @@ def _import(args: argparse.Namespace, matcher: Matcher) -> int:
           f"{summary.unchanged} unchanged ({matcher.store.count()} actors in "
           f"{matcher.settings.db_path})", file=sys.stderr)
     return 0
+
+
+def _prune(args: argparse.Namespace, matcher: Matcher) -> int:
+    summary = matcher.prune(other_models=args.other_models)
+    print(f"pruned {matcher.settings.db_path}: removed {summary.vectors:,} cached vectors of "
+          f"model {matcher.model_name} and {summary.features:,} cached text features that no "
+          "profile uses", file=sys.stderr)
+    if summary.other_models:
+        count = sum(summary.other_models.values())
+        models = ", ".join(f"{name} ({n:,})" for name, n in summary.other_models.items())
+        if summary.other_models_removed:
+            print(f"removed the {count:,} vectors of other models: {models}", file=sys.stderr)
+        else:
+            print(f"kept the {count:,} vectors of other models: {models}; --other-models "
+                  "removes them", file=sys.stderr)
+    if summary.compacted:
+        print(f"the registry file: {_mib(summary.bytes_before)} before, "
+              f"{_mib(summary.bytes_after)} now", file=sys.stderr)
+    else:
+        print(f"the registry file ({_mib(summary.bytes_before)} before) was being read by "
+              "another process (a running service?): it shrinks when that process lets go of "
+              "it", file=sys.stderr)
+    return 0
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB"
 
 
 def _write_file(path: Path, text: str, registry: Path | str) -> None:

@@ -17,9 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows
+from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows, text_key
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError, clip
-from matcher.features import places_of, profile_concepts, profile_places, text_features
+from matcher.features import (
+    feature_key,
+    places_of,
+    profile_concepts,
+    profile_places,
+    text_features,
+)
 from matcher.formats import dump_profiles, read_profiles
 from matcher.index import Index, build_index, field_means
 from matcher.intent import kind_mentions, requested_kinds
@@ -30,12 +36,16 @@ from matcher.profile import KINDS, ActorProfile, has_words, normalise_kind
 from matcher.progress import Progress
 from matcher.ranking import Filters, Match, Query, Weights, rank
 from matcher.settings import Settings
-from matcher.store import Store, StoredActor, UpsertSummary, profile_hash
+from matcher.store import PruneSummary, Store, StoredActor, UpsertSummary, profile_hash
 from matcher.text import profile_passages, split_passages
 from matcher.themes import thesaurus
 from matcher.wordmatch import MAX_QUERY_WORDS, content_words, word_forms
 
 log = logging.getLogger("soliris.engine")
+
+#: How often :meth:`Matcher.prune` computes what the registry needs again when a write lands
+#: between that computation and the removal (which then removes nothing).
+PRUNE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,16 @@ def query_from_text(encoder: Encoder, text: str, index: Index | None = None) -> 
                  word_vectors=encoder.encode(words, "passage") if words else None,
                  language=guess_language(text),
                  passage_languages=tuple(guess_language(p) for p in passages))
+
+
+def cached_texts(profiles: Sequence[ActorProfile]) -> list[str]:
+    """The texts of ``profiles`` whose vectors the registry caches (in the ``passage`` role):
+    each passage, then each distinct word matched across languages. An index embeds exactly
+    these, so an import that caches them leaves the next index nothing to embed."""
+    texts = [passage for profile in profiles for _, passage in profile_passages(profile)]
+    words = dict.fromkeys(word for profile in profiles
+                          for word in content_words(profile_text(profile)))
+    return [*texts, *words]
 
 
 def need_rows(passage_vectors: np.ndarray, fields: np.ndarray) -> np.ndarray | None:
@@ -172,10 +192,27 @@ class Matcher:
     def _embed(self, profiles: Sequence[ActorProfile], progress: Progress | None = None
                ) -> None:
         """Put the passages and words of ``profiles`` in the embedding cache."""
-        texts = [passage for profile in profiles for _, passage in profile_passages(profile)]
-        words = dict.fromkeys(word for profile in profiles
-                              for word in content_words(profile_text(profile)))
-        self.encoder.encode([*texts, *words], "passage", progress=progress)
+        self.encoder.encode(cached_texts(profiles), "passage", progress=progress)
+
+    def prune(self, other_models: bool = False) -> PruneSummary:
+        """Remove from the registry's caches what no registered profile uses any more: the
+        vectors of passages and words that edits and removals left behind, the text features
+        of former versions of profiles and, with ``other_models``, the vectors of every model
+        but the one in use (a later switch back embeds everything again)."""
+        model = self.model_name
+        for _ in range(PRUNE_ATTEMPTS):
+            state = self.store.state()
+            stored = self.store.all()
+            vectors = {text_key(text, "passage")
+                       for text in cached_texts([a.profile for a in stored])}
+            features = {feature_key(a.content_hash) for a in stored}
+            summary = self.store.prune_cache(model, vectors, features, state=state,
+                                             other_models=other_models)
+            if summary is not None:
+                return summary
+        raise ConflictError(f"the registry changed {PRUNE_ATTEMPTS} times while its caches "
+                            "were being pruned: nothing was removed; try again when it is "
+                            "quieter")
 
     def replace(self, profile: ActorProfile) -> StoredActor:
         """Replace the whole registered profile of the same id; an unknown id is a

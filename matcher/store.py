@@ -95,6 +95,19 @@ class UpsertSummary:
     ignored_fields: tuple[str, ...] = ()  # keys of an imported file that are not profile fields
 
 
+@dataclass(frozen=True)
+class PruneSummary:
+    """What :meth:`Store.prune_cache` removed from the caches, and what it kept."""
+
+    vectors: int  # the model's cached vectors that no registered profile uses
+    features: int  # cached text features (places, themes) that no registered profile uses
+    other_models: dict[str, int]  # vectors of other models: removed, or kept (see below)
+    other_models_removed: bool
+    bytes_before: int  # the registry file and its write-ahead log
+    bytes_after: int
+    compacted: bool  # False: another process was reading the file (see prune_cache)
+
+
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
@@ -416,8 +429,12 @@ class Store:
         imported into a new file): another registry may have reached the same count with
         other actors, whereas equal generations mean the same write, so the same actors."""
         with self._connect() as db:
-            rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN "
-                                   "('revision', 'generation')"))
+            return self._state(db)
+
+    @staticmethod
+    def _state(db: sqlite3.Connection) -> tuple[int, str]:
+        rows = dict(db.execute("SELECT key, value FROM meta WHERE key IN "
+                               "('revision', 'generation')"))
         return int(rows.get("revision", 0)), str(rows.get("generation", ""))
 
     # -- embedding cache -----------------------------------------------------------------
@@ -451,6 +468,61 @@ class Store:
         self._write_cache("INSERT OR REPLACE INTO embeddings VALUES (?,?,?)",
                           ((model, h, np.asarray(v, dtype=np.float32).tobytes())
                            for h, v in items))
+
+    def prune_cache(self, model: str, vectors: set[str], features: set[str], *,
+                    other_models: bool, state: tuple[int, str]) -> PruneSummary | None:
+        """Remove ``model``'s cached vectors whose key is not in ``vectors``, the cached text
+        features not in ``features`` and, with ``other_models``, every other model's vectors;
+        then give the space back to the file system. ``vectors`` and ``features`` are what
+        the registry needs at ``state``: if it changed since, nothing is removed and the
+        answer is ``None`` (the caller computes them again).
+
+        Space is given back by ``VACUUM``. While another process is reading the file (a
+        running service in the middle of a request), the entries are removed all the same and
+        the rewritten file waits in the write-ahead log: the file shrinks when the last
+        connection to it closes (a service holds none between requests)."""
+        before = self._size()
+        with self.transaction() as db:
+            if self._state(db) != state:
+                return None
+            db.execute("CREATE TEMP TABLE keep (key TEXT PRIMARY KEY)")
+            try:
+                db.executemany("INSERT OR IGNORE INTO keep VALUES (?)",
+                               ((key,) for key in vectors))
+                removed = db.execute("DELETE FROM embeddings WHERE model = ? AND text_hash "
+                                     "NOT IN (SELECT key FROM keep)", (model,)).rowcount
+                db.execute("DELETE FROM keep")
+                db.executemany("INSERT OR IGNORE INTO keep VALUES (?)",
+                               ((key,) for key in features))
+                dropped = db.execute("DELETE FROM features WHERE key NOT IN "
+                                     "(SELECT key FROM keep)").rowcount
+            finally:
+                db.execute("DROP TABLE keep")
+            others = dict(db.execute("SELECT model, COUNT(*) FROM embeddings WHERE model != ? "
+                                     "GROUP BY model ORDER BY model", (model,)))
+            if other_models:
+                db.execute("DELETE FROM embeddings WHERE model != ?", (model,))
+        compacted = self._compact() if removed or dropped or (other_models and others) \
+            else True
+        return PruneSummary(removed, dropped, others, other_models, before, self._size(),
+                            compacted)
+
+    def _size(self) -> int:
+        return sum(path.stat().st_size for path in (self.path, Path(f"{self.path}-wal"))
+                   if path.exists())
+
+    def _compact(self) -> bool:
+        """Rewrite the file without its free pages; ``False`` when another process reading it
+        kept the rewrite in the write-ahead log (the file shrinks when the log is next
+        checkpointed, at the latest when the last connection to it closes)."""
+        try:
+            with self._connect() as db:
+                db.execute("PRAGMA busy_timeout = 2000")
+                db.execute("VACUUM")
+                busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except ConfigError:  # locked by another process: the freed pages are reused later
+            return False
+        return busy == 0
 
     # -- text features cache (matcher.features) ---------------------------------------------
     def cached_features(self, keys: Sequence[str]) -> dict[str, str]:

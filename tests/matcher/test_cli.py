@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -276,7 +277,7 @@ def test_a_long_unknown_id_is_cut_in_the_message(run, profiles_file):
 
 @pytest.mark.parametrize("command", [
     ["list"], ["show", "commune-uccle"], ["match", "eau potable"], ["suggest", "commune-uccle"],
-    ["export"], ["remove", "commune-uccle"], ["report"]])
+    ["export"], ["remove", "commune-uccle"], ["report"], ["prune"]])
 def test_reading_a_missing_registry_is_an_error_that_creates_nothing(run, tmp_path, command):
     # A mistyped --db path must not read as an empty registry and leave a stray file behind.
     code, out, err = run(*command)
@@ -385,3 +386,19 @@ def test_match_json_holds_only_the_fields_the_readme_names(run, profiles_file):
                "themes", "commune", "website"}
     for item in json.loads(out):
         assert {"id", "name", "kind", "score", "parts", "reasons"} <= item.keys() <= allowed
+
+
+def test_prune_removes_what_an_edit_left_behind(run, profiles_file, tmp_path):
+    assert run("import", str(profiles_file))[0] == 0
+    edited = tmp_path / "edited.jsonl"
+    edited.write_text(json.dumps({**PROFILES[0], "description": "Écoles à Kintambo."}) + "\n",
+                      encoding="utf-8")
+    assert run("import", str(edited))[0] == 0
+    code, out, err = run("prune")
+    assert code == 0 and out == ""
+    removed = int(re.search(r"removed (\d+) cached vectors of model use", err).group(1))
+    assert removed > 0 and "MiB before" in err
+    code, _, err = run("prune")
+    assert code == 0 and "removed 0 cached vectors" in err
+    code, out, _ = run("match", "écoles Kintambo", "--json", "--top", "1")
+    assert code == 0 and json.loads(out)[0]["id"] == "commune-uccle"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
 
 import pytest
 
-from matcher.engine import Matcher
+from matcher.encoders import text_key
+from matcher.engine import Matcher, cached_texts
+from matcher.features import feature_key
 from matcher.profile import ActorProfile, validate_record
 from matcher.store import Store
 
@@ -113,3 +116,57 @@ def test_a_registry_file_replaced_under_the_engine_is_read_again(matcher: Matche
     os.replace(other.path, matcher.store.path)
     assert matcher.index().row_of.keys() == {"new-school"}
     assert [m.profile.id for m in matcher.match("eau potable")] == ["new-school"]
+
+
+def _cache_keys(matcher: Matcher) -> tuple[set[tuple[str, str]], set[str]]:
+    with sqlite3.connect(matcher.store.path) as db:
+        return (set(db.execute("SELECT model, text_hash FROM embeddings")),
+                {key for (key,) in db.execute("SELECT key FROM features")})
+
+
+def test_prune_keeps_exactly_what_the_registry_needs(matcher: Matcher) -> None:
+    def record(ident: str, text: str) -> ActorProfile:
+        return validate_record({"id": ident, "name": ident, "kind": "ngo", "description": text,
+                                "needs": "Un partenaire pour la comptabilité."})
+
+    matcher.upsert([record("water", "Puits et eau potable à Kinshasa."),
+                    record("school", "Écoles primaires au Sénégal.")])
+    matcher.index()
+    # An edit and a removal leave vectors and features behind; another model's stay apart.
+    matcher.upsert([record("water", "Forages et latrines dans les écoles de Goma.")])
+    matcher.remove("school")
+    matcher.store.cache_vectors("other-model@1", [("k1", [0.0, 1.0]), ("k2", [1.0, 0.0])])
+    matcher.index()  # caches the features of the edited profile
+    model = matcher.model_name
+
+    summary = matcher.prune()
+
+    stored = matcher.store.all()
+    vectors, features = _cache_keys(matcher)
+    needed = {text_key(t, "passage") for t in cached_texts([a.profile for a in stored])}
+    # The oracle: what the profiles need, computed apart, is what is left of this model.
+    assert {h for m, h in vectors if m == model} == needed
+    assert features == {feature_key(a.content_hash) for a in stored}
+    assert summary.vectors > 0 and summary.features == 2  # the old "water" and "school"
+    assert summary.other_models == {"other-model@1": 2} and not summary.other_models_removed
+    assert {m for m, _ in vectors} == {model, "other-model@1"}
+    assert summary.compacted and summary.bytes_after <= summary.bytes_before
+    encoded = matcher.encoder.encoded_count
+    assert [m.profile.id for m in matcher.match("latrines à Goma")] == ["water"]
+    assert matcher.encoder.encoded_count == encoded  # nothing the index needs was removed
+
+    again = matcher.prune(other_models=True)
+    assert (again.vectors, again.features) == (0, 0)
+    assert again.other_models == {"other-model@1": 2} and again.other_models_removed
+    assert {m for m, _ in _cache_keys(matcher)[0]} == {model}
+
+
+def test_prune_removes_nothing_when_the_registry_changed_meanwhile(matcher: Matcher) -> None:
+    matcher.upsert([validate_record({"id": "a", "name": "A", "kind": "ngo",
+                                     "description": "Puits et eau potable à Kinshasa."})])
+    stale = matcher.store.state()
+    matcher.remove("a")
+    before = _cache_keys(matcher)
+    assert matcher.store.prune_cache(matcher.model_name, set(), set(), other_models=True,
+                                     state=stale) is None
+    assert _cache_keys(matcher) == before

@@ -317,3 +317,22 @@ def test_an_earlier_registry_in_a_read_only_folder_is_read_unchanged(tmp_path, m
     assert [a.profile.id for a in store.all()] == ["a-1"]
     assert store.state() == (1, "")
     assert path.read_bytes() == before
+
+
+def test_prune_while_another_process_reads_shrinks_the_file_once_it_lets_go(tmp_path):
+    store = Store(tmp_path / "r.db")
+    store.upsert([profile(1)])
+    store.cache_vectors("m", [(f"k{i}", np.ones(512)) for i in range(200)])
+    reader = sqlite3.connect(tmp_path / "r.db")
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM embeddings").fetchone()  # holds a read snapshot
+    try:
+        summary = store.prune_cache("m", {"k0"}, set(), other_models=False,
+                                    state=store.state())
+    finally:
+        reader.close()
+    assert summary is not None and summary.vectors == 199 and not summary.compacted
+    assert set(store.cached_vectors("m", [f"k{i}" for i in range(200)])) == {"k0"}
+    assert (tmp_path / "r.db").stat().st_size < summary.bytes_before / 4  # the reader let go
+    again = store.prune_cache("m", {"k0"}, set(), other_models=False, state=store.state())
+    assert again is not None and again.compacted and again.vectors == 0
