@@ -24,13 +24,13 @@ from matcher.features import (
     places_of,
     profile_concepts,
     profile_places,
-    text_features,
 )
 from matcher.formats import dump_profiles, read_profiles
 from matcher.index import Index, build_index, field_means
 from matcher.intent import kind_mentions, requested_kinds
 from matcher.language import guess_language
 from matcher.lexical import profile_text, term_counts
+from matcher.listing import ActorListing
 from matcher.places import fold_any_script, gazetteer
 from matcher.profile import KINDS, ActorProfile, has_words, normalise_kind
 from matcher.progress import Progress
@@ -126,6 +126,7 @@ class Matcher:
         self._index: Index | None = None
         self._state: tuple[int, str] | None = None
         self._lock = threading.RLock()
+        self._listing = ActorListing()
 
     # -- model and index ----------------------------------------------------------------
     @property
@@ -246,24 +247,11 @@ class Matcher:
                                 "actor", field="q", value=q))
         if issues:
             raise ValidationError(issues)
-        codes = set(self.country_codes(country, "country")) if country is not None else None
-        stored = self.store.all()
-        if codes:  # places named in the texts count too (cached per profile content)
-            features = text_features([a.profile for a in stored], self.store,
-                                     [a.content_hash for a in stored])
-            stored = [a for a, f in zip(stored, features, strict=True)
-                      if codes & f.places.countries]
-        items = []
-        for actor in stored:
-            profile = actor.profile
-            if kind and profile.kind != kind:
-                continue
-            if needle and needle not in fold_any_script(" ".join(
-                    [profile.id, profile.name, profile.description, *profile.themes])):
-                continue
-            items.append(actor)
+        codes = (frozenset(self.country_codes(country, "country")) if country is not None
+                 else None)
+        ids = self._listing.select(self.store, kind, codes, needle)
         end = None if limit is None else offset + limit
-        return Page(items[offset:end], len(items))
+        return Page(self.store.many(ids[offset:end]), len(ids))
 
     @staticmethod
     def kind(value: str, fieldname: str = "kinds") -> str:

@@ -392,6 +392,20 @@ class Store:
             raise NotFoundError("actor", actor_id)
         return _stored(row)
 
+    def many(self, ids: Sequence[str]) -> list[StoredActor]:
+        """The registered profiles of ``ids``, in that order; ids not registered are left
+        out."""
+        with self._connect() as db:
+            found = {row[0]: _stored(row[1:]) for row in _rows_in(
+                db, "SELECT id, data, created_at, updated_at, content_hash FROM actors "
+                "WHERE id IN ({marks})", ids)}
+        return [found[actor_id] for actor_id in ids if actor_id in found]
+
+    def content_hashes(self) -> dict[str, str]:
+        """Every registered id, in id order, with its content hash."""
+        with self._connect() as db:
+            return dict(db.execute("SELECT id, content_hash FROM actors ORDER BY id"))
+
     def all(self) -> list[StoredActor]:
         with self._connect() as db:
             rows = db.execute("SELECT data, created_at, updated_at, content_hash FROM actors "
