@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 
-from tests.service.conftest import ACTOR_COUNT, WRONG_KEY, assert_error
+from matcher import keys
+from service.app import create_app
+from tests.service.conftest import ACTOR_COUNT, WRONG_KEY, assert_error, make_matcher
 
 MULTIPART = {"Content-Type": "multipart/form-data; boundary=b0undary"}
 JSON = {"Content-Type": "application/json"}
@@ -43,3 +46,39 @@ def test_an_anonymous_write_with_an_unreadable_body_is_401_not_422(client):
                  "unauthorized")
     assert_error(client.get("/api/actors/export", params={"fromat": "csv"}), 401,
                  "unauthorized")
+
+
+# -- report files ----------------------------------------------------------------------------
+def test_a_report_file_linked_outside_the_report_folder_is_not_served(
+        client, coordinator, service_matcher, tmp_path):
+    folder = service_matcher.settings.report_dir
+    folder.mkdir(parents=True)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0", encoding="utf-8")
+    (folder / "pairs.csv").symlink_to(secret)
+    (folder / "report.json").symlink_to(service_matcher.settings.db_path)
+    for name in ("pairs.csv", "report.json"):
+        response = client.get(f"/api/reports/latest/{name}", headers=coordinator)
+        error = assert_error(response, 404, "not_found")
+        assert "outside" in error["message"]
+        assert "root:x" not in response.text
+    # A link inside the folder, and a folder that is itself a link, are served.
+    (folder / "v1.html").write_text("<h1>Rapport</h1>", encoding="utf-8")
+    (folder / "report.html").symlink_to("v1.html")
+    assert client.get("/api/reports/latest/report.html", headers=coordinator).text \
+        == "<h1>Rapport</h1>"
+
+
+def test_the_report_folder_may_be_a_link(registry_template, tmp_path, encoder):
+    real = tmp_path / "real-reports"
+    real.mkdir()
+    (real / "report.json").write_text('{"pairs": []}', encoding="utf-8")
+    (tmp_path / "linked").symlink_to(real)
+    (tmp_path / "m").mkdir()
+    matcher = make_matcher(registry_template, tmp_path / "m", encoder,
+                           report_dir=tmp_path / "linked")
+    secret = keys.create_key(matcher.store, "c")
+    with TestClient(create_app(matcher=matcher)) as client:
+        response = client.get("/api/reports/latest/report.json",
+                              headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200 and response.json() == {"pairs": []}
