@@ -82,3 +82,23 @@ def test_the_report_folder_may_be_a_link(registry_template, tmp_path, encoder):
         response = client.get("/api/reports/latest/report.json",
                               headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 200 and response.json() == {"pairs": []}
+
+
+# -- what errors say -------------------------------------------------------------------------
+def test_a_503_does_not_name_the_folder_of_the_registry(client, service_matcher, tmp_path,
+                                                         caplog):
+    db = service_matcher.store.path
+    db.rename(tmp_path / "away.db")
+    for path in tmp_path.glob(f"{db.name}-*"):
+        path.unlink()
+    response = client.get("/api/actors")
+    error = assert_error(response, 503, "unavailable")
+    assert "registry database soliris.db is missing" in error["message"]
+    assert str(tmp_path) not in response.text
+    assert str(db) in caplog.text  # the operators' log says where
+    (tmp_path / "away.db").rename(db)
+    db.write_bytes(db.read_bytes()[:5000])  # damaged: another message, no folder either
+    response = client.post("/api/match", json={"text": "eau potable"})
+    error = assert_error(response, 503, "unavailable")
+    assert "soliris.db cannot be read as a registry" in error["message"]
+    assert str(tmp_path) not in response.text
