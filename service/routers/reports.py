@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from matcher.report.render_html import CSP
 from service.deps import CoordinatorDep, SettingsDep
 from service.errors import ApiError
 from service.routing import JsonBodyRoute
@@ -17,6 +18,9 @@ router = APIRouter(prefix="/reports", tags=["reports"], route_class=JsonBodyRout
 MEDIA_TYPES = {"report.html": "text/html; charset=utf-8",
                "pairs.csv": "text/csv; charset=utf-8",
                "report.json": "application/json"}
+# The report's own policy (its inline styles and script, nothing from elsewhere), which its
+# <meta> tag cannot extend to framing: the service's page of a coordinator is framed by nobody.
+REPORT_HEADERS = {"Content-Security-Policy": f"{CSP}; frame-ancestors 'none'"}
 
 
 def own_file(folder: Path, name: str) -> Path | None:
@@ -48,4 +52,5 @@ async def latest_report(name: ReportName, settings: SettingsDep, coordinator: Co
                        "writes the files themselves)")
     disposition = "inline" if name.endswith(".html") or name.endswith(".json") else "attachment"
     return FileResponse(path, media_type=MEDIA_TYPES[name], filename=name,
-                        content_disposition_type=disposition)
+                        content_disposition_type=disposition,
+                        headers=REPORT_HEADERS if name == "report.html" else None)

@@ -10,7 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from matcher import keys
-from service.app import create_app
+from matcher.report import render_html
+from service.app import MAX_JSON_BODY, create_app
 from tests.service.conftest import ACTOR_COUNT, WRONG_KEY, assert_error, make_matcher
 
 MULTIPART = {"Content-Type": "multipart/form-data; boundary=b0undary"}
@@ -102,3 +103,36 @@ def test_a_503_does_not_name_the_folder_of_the_registry(client, service_matcher,
     error = assert_error(response, 503, "unavailable")
     assert "soliris.db cannot be read as a registry" in error["message"]
     assert str(tmp_path) not in response.text
+
+
+# -- headers ---------------------------------------------------------------------------------
+def test_every_answer_says_nosniff_and_api_answers_forbid_everything(client):
+    answers = {
+        "page": client.get("/"),
+        "script": client.get("/static/app.js"),
+        "json": client.get("/api/health"),
+        "404": client.get("/api/<b>nothing</b>"),
+        "413": client.post("/api/match", content=b"x" * (MAX_JSON_BODY + 1), headers=JSON),
+        "head": client.head("/api/actors"),
+    }
+    for what, response in answers.items():
+        assert response.headers["x-content-type-options"] == "nosniff", what
+    for what in ("json", "404", "413", "head"):
+        policy = answers[what].headers["content-security-policy"]
+        assert policy == "default-src 'none'; frame-ancestors 'none'", what
+    # The page keeps its own policy (its script and styles come from the service).
+    assert answers["page"].headers["content-security-policy"].startswith("default-src 'self'")
+    assert answers["page"].headers.get_list("content-security-policy") == [
+        answers["page"].headers["content-security-policy"]]
+
+
+def test_the_html_report_is_served_with_its_policy_and_never_framed(client, coordinator,
+                                                                    service_matcher):
+    folder = service_matcher.settings.report_dir
+    folder.mkdir(parents=True)
+    (folder / "report.html").write_text("<h1>Rapport</h1>", encoding="utf-8")
+    response = client.get("/api/reports/latest/report.html", headers=coordinator)
+    assert response.status_code == 200
+    assert response.headers.get_list("content-security-policy") == [
+        f"{render_html.CSP}; frame-ancestors 'none'"]
+    assert response.headers["x-content-type-options"] == "nosniff"
