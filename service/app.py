@@ -44,9 +44,12 @@ IMPORT_PATH = "/api/actors/import"
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; "
                                "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
 }
+# Every answer: never read as another type than it says (a JSON error that repeats a path with
+# markup in it is no page); an API answer, shown in a browser tab, runs and embeds nothing.
+EVERY_ANSWER_HEADERS = {"X-Content-Type-Options": "nosniff"}
+API_HEADERS = {"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'"}
 
 log = logging.getLogger("uvicorn.error")
 
@@ -109,6 +112,34 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Add :data:`EVERY_ANSWER_HEADERS` to every response, and :data:`API_HEADERS` to those
+    under ``/api/``, where a route has not set them itself (the web page and the HTML report
+    have their own content-security policy)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        wanted = {**EVERY_ANSWER_HEADERS,
+                  **(API_HEADERS if scope.get("path", "").startswith("/api/") else {})}
+        added = [(name.lower().encode("latin-1"), value.encode("latin-1"))
+                 for name, value in wanted.items()]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in added if name not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 class HeadAsGetMiddleware:
@@ -244,6 +275,7 @@ def create_app(settings: Settings | None = None, matcher: Matcher | None = None)
         IMPORT_PATH: matcher.settings.max_upload_bytes + MULTIPART_OVERHEAD})
     app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(StoppedMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(api_router)
     _add_page(app)
     if offline_docs:

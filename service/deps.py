@@ -196,3 +196,12 @@ async def require_coordinator(info: OptionalCoordinatorDep) -> KeyInfo:
 
 
 CoordinatorDep = Annotated[KeyInfo, Depends(require_coordinator)]
+
+
+async def refuse_without_key(request: Request) -> None:
+    """401 or 403 for a request without a valid coordinator key, decided from its headers
+    alone: a coordinator route calls this before it reads the body, so that an anonymous
+    caller cannot make the service receive, spool and parse an upload it will refuse anyway
+    (:class:`service.routing.JsonBodyRoute`; its :data:`CoordinatorDep` checks again)."""
+    engine = await get_engine(request)
+    await require_coordinator(await optional_coordinator(engine.matcher, await bearer(request)))

@@ -8,7 +8,8 @@ per problem (the same per-row report as ``soliris import``), an unknown id 404, 
 Errors repeat what the client sent only in short: a value or field name over
 :data:`MAX_ECHO_CHARS` characters is cut (:func:`clip`), and text that is no valid Unicode (a
 lone UTF-16 surrogate sent as a JSON escape) is written with its escape as visible text
-(:func:`matcher.profile.printable`), so that writing an error can never fail.
+(:func:`matcher.profile.printable`), so that writing an error can never fail. They never name
+the folders of the server's files (:func:`without_folders`): the log has the whole message.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -143,6 +145,16 @@ def _issue_rows(issues: Sequence[Issue]) -> list[dict[str, Any]]:
     return [{"line": i.line, "field": i.field, "message": i.message} for i in issues]
 
 
+def without_folders(message: str, paths: Iterable[Path]) -> str:
+    """``message`` with each of ``paths`` that it names cut to its file name ("the registry
+    database soliris.db is missing"): where the server keeps its files is no business of a
+    caller, and its operators read the whole message in the log."""
+    for path in paths:
+        if str(path) != path.name:
+            message = message.replace(str(path), path.name)
+    return message
+
+
 def engine_status(exc: SolirisError) -> int:
     """The HTTP status of an engine error (400 for one this edge does not know)."""
     if isinstance(exc, ValidationError):  # InputFormatError included
@@ -170,8 +182,12 @@ async def soliris_error_handler(request: Request, exc: Exception) -> JSONRespons
     if isinstance(exc, ConfigError):
         log.error("configuration error while serving %s: %s", request.url.path, exc)
         # The registry missing, locked, read-only or unreadable: for a client, the service is
-        # unavailable until an operator acts, the code every 503 of this API carries.
-        return error_response(status, _STATUS_CODES[status], str(exc))
+        # unavailable until an operator acts, the code every 503 of this API carries. Said
+        # without the registry's folder to callers, who are mostly anonymous (and keys cannot
+        # be checked while the registry is unavailable).
+        registry = request.app.state.matcher.store.path
+        return error_response(status, _STATUS_CODES[status],
+                              without_folders(str(exc), [registry]))
     return error_response(status, exc.code, str(exc))
 
 

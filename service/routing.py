@@ -7,7 +7,8 @@ requests parse their body with :func:`parse_json_body`: every such body is a 422
 ``body`` saying what is wrong and where (line and column, byte offset), like ``soliris import``
 says it of a file. Their query strings are checked too: a parameter the route does not take
 ("kind" where it takes "kinds") or a single-valued one given twice is a 422, as an unknown key
-of a JSON body is, instead of being ignored.
+of a JSON body is, instead of being ignored. A coordinator route checks the caller's key before
+anything else, its body included (a 401 or 403 never waits for an upload to arrive).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from fastapi.routing import APIRoute
 
 from matcher.formats import JSONReadError, load_json, repeated_keys
 from matcher.profile import printable
+from service.deps import refuse_without_key, require_coordinator
 from service.errors import ApiError, clip, field_error
 
 
@@ -74,6 +76,11 @@ def query_parameters(dependant: Dependant) -> dict[str, bool]:
     return params
 
 
+def depends_on(dependant: Dependant, call: Callable[..., Any]) -> bool:
+    """Whether ``call`` is among the route's dependencies, at any depth."""
+    return any(sub.call is call or depends_on(sub, call) for sub in dependant.dependencies)
+
+
 def _is_list(annotation: Any) -> bool:
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
@@ -97,16 +104,20 @@ def check_query(request: Request, taken: dict[str, bool]) -> None:
 
 
 class JsonBodyRoute(APIRoute):
-    """The routers' route class: JSON bodies are read by :class:`JsonBodyRequest`, and query
-    strings are checked by :func:`check_query`."""
+    """The routers' route class: a coordinator route checks the key first (FastAPI reads the
+    body before it solves the dependencies), JSON bodies are read by :class:`JsonBodyRequest`,
+    and query strings are checked by :func:`check_query`."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """FastAPI's handler, its query string checked first and its request a
-        :class:`JsonBodyRequest`."""
+        """FastAPI's handler, the caller's key (on a coordinator route) and the query string
+        checked first, and its request a :class:`JsonBodyRequest`."""
         handler = super().get_route_handler()
         taken = query_parameters(self.dependant)
+        coordinators_only = depends_on(self.dependant, require_coordinator)
 
         async def route_handler(request: Request) -> Response:
+            if coordinators_only:
+                await refuse_without_key(request)
             check_query(request, taken)
             return await handler(JsonBodyRequest(request.scope, request.receive))
 
