@@ -76,7 +76,25 @@ TAGS = [
 ]
 
 
-class BodyLimitMiddleware:
+class HttpMiddleware:
+    """An ASGI middleware that acts on HTTP requests only: other scopes (the lifespan) pass
+    through to the app, and :meth:`http` handles each request."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Handle one HTTP request."""
+        raise NotImplementedError
+
+
+class BodyLimitMiddleware(HttpMiddleware):
     """Refuse request bodies over a size limit with a JSON 413, before they are buffered.
 
     The limit is per path (the import upload is larger than a JSON body). A declared
@@ -85,14 +103,11 @@ class BodyLimitMiddleware:
     """
 
     def __init__(self, app: ASGIApp, default_limit: int, limits: Mapping[str, int]):
-        self.app = app
+        super().__init__(app)
         self.default_limit = default_limit
         self.limits = dict(limits)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = self.limits.get(scope.get("path", ""), self.default_limit)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
@@ -114,18 +129,12 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """Add :data:`EVERY_ANSWER_HEADERS` to every response, and :data:`API_HEADERS` to those
     under ``/api/``, where a route has not set them itself (the web page and the HTML report
     have their own content-security policy)."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         wanted = {**EVERY_ANSWER_HEADERS,
                   **(API_HEADERS if scope.get("path", "").startswith("/api/") else {})}
         added = [(name.lower().encode("latin-1"), value.encode("latin-1"))
@@ -142,15 +151,12 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
-class HeadAsGetMiddleware:
+class HeadAsGetMiddleware(HttpMiddleware):
     """Answer ``HEAD`` like ``GET``, headers without the body (RFC 9110, 9.3.2): uptime
     monitors and ``curl -I`` probe with ``HEAD``, and FastAPI routes declare ``GET`` only."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "HEAD":
             await self.app(scope, receive, send)
             return
 
@@ -164,18 +170,12 @@ class HeadAsGetMiddleware:
         await self.app({**scope, "method": "GET"}, receive, send_headers_only)
 
 
-class StoppedMiddleware:
+class StoppedMiddleware(HttpMiddleware):
     """Answer a request cancelled because the service is being stopped outright (a second
     Ctrl-C, a graceful-shutdown timeout) with a JSON 503, instead of uvicorn's plain-text 500
     and a traceback in the log. Writes wait for their thread first (:meth:`Engine.write`)."""
 
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
