@@ -46,6 +46,7 @@ from matcher.report.overview import overview
 from matcher.report.pairs import Synergy, SynergyCollector, iter_suggestions
 from matcher.settings import REPORT_HTML_ACTORS
 from matcher.store import now_iso
+from matcher.themes import thesaurus
 
 __all__ = ["REPORT_FORMAT", "EmptyRegistryError", "ReportResult", "write_report"]
 
@@ -301,20 +302,22 @@ def _json_head(matcher: Matcher, view: render_html.View, top: int, lang: str,
         "pair_count": pair_count,
         "overview": view.overview.to_dict(),
         "synergies": view.synergies,
-        "clusters": _clusters_json(index, view.clustering),
+        "clusters": _clusters_json(index, view.clustering, lang),
         "map": _map_json(view.layout),
         "gaps": _gaps_json(index, view.gaps),
         "history": _history_json(index, view.history, view.created),
     }
 
 
-def _clusters_json(index: Index, clustering: Clustering) -> dict[str, Any]:
+def _clusters_json(index: Index, clustering: Clustering, lang: str) -> dict[str, Any]:
     clusters = []
     for c in clustering.clusters:
         members: dict[str, list[str]] = {}
         for row in c.rows:
             members.setdefault(index.profiles[row].kind, []).append(index.profiles[row].id)
-        clusters.append({"number": c.number, "name": " · ".join(c.keywords),
+        clusters.append({"number": c.number, "name": c.name(lang),
+                         "topics": [[thesaurus().concepts[t].key, thesaurus().label(t, lang), k]
+                                    for t, k in c.topics],
                          "keywords": c.keywords, "size": c.size,
                          "themes": [[t, k] for t, k in c.themes],
                          "countries": [[code, k] for code, k in c.countries],

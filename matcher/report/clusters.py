@@ -23,7 +23,9 @@ from matcher.encoders import normalise_rows
 from matcher.index import Index
 from matcher.lexical import profile_text
 from matcher.places import fold
+from matcher.reasons import capitalised
 from matcher.report.layout import fixed_sample
+from matcher.themes import thesaurus
 
 MIN_ACTORS = 6  # fewer actors make one cluster
 MAX_K = 15
@@ -31,6 +33,7 @@ FIT_SAMPLE = 5_000  # k-means is fitted on at most this many actors, then assign
 SILHOUETTE_SAMPLE = 2_000
 NAMING_SAMPLE = 20_000  # TF-IDF naming reads at most this many actors' texts
 KEYWORDS = 4
+TOPICS_IN_NAME = 3  # thesaurus themes in a cluster's name
 METHOD = "k-means"
 
 _FRENCH = """au aux avec ce ces cet cette dans de des du elle en et eux il ils je la le les leur
@@ -66,6 +69,16 @@ class Cluster:
     keywords: list[str] = field(default_factory=list)
     themes: list[tuple[str, int]] = field(default_factory=list)
     countries: list[tuple[str, int]] = field(default_factory=list)
+    topics: list[tuple[int, int]] = field(default_factory=list)  # thesaurus concept, count
+
+    def name(self, lang: str) -> str:
+        """What the report calls the cluster in ``lang``: its most distinctive thesaurus
+        themes, in that language (its members write in three); else its distinctive words;
+        else its members' own keywords."""
+        if self.topics:
+            return capitalised(" · ".join(thesaurus().label(concept, lang)
+                                          for concept, _ in self.topics[:TOPICS_IN_NAME]))
+        return " · ".join(self.keywords) or " · ".join(t for t, _ in self.themes[:3])
 
     @property
     def size(self) -> int:
@@ -157,9 +170,15 @@ def _name(index: Index, labels: np.ndarray, clusters: list[Cluster]) -> None:
     country_sets = [{code: code for code in places.countries} for places in index.places]
     theme_totals = Counter(key for items in theme_sets for key in items)
     country_totals = Counter(key for items in country_sets for key in items)
+    concepts = thesaurus()
+    topic_sets = [{concepts.concepts[c].key: concepts.concepts[c].key
+                   for c in np.flatnonzero(row).tolist()} for row in index.concepts]
+    topic_totals = Counter(key for items in topic_sets for key in items)
     for cluster in clusters:
         cluster.themes = _distinct_items(theme_sets, theme_totals, cluster)
         cluster.countries = _distinct_items(country_sets, country_totals, cluster)
+        cluster.topics = [(concepts.key_index[key], count) for key, count
+                          in _distinct_items(topic_sets, topic_totals, cluster)]
     rows = fixed_sample(n, NAMING_SAMPLE)
     texts = [profile_text(index.profiles[int(r)]) for r in rows]
     try:

@@ -114,19 +114,23 @@ STRINGS: dict[str, dict[str, str | tuple[str, str]]] = {
                  "en": "Thematic clusters"},
     "clusters_intro": {
         "fr": "Les acteurs regroupés par proximité de leurs profils ({method}, {groups}). "
-              "Chaque groupe est nommé par les mots qui le distinguent des autres ; ses "
-              "thèmes fréquents sont les mots-clés que ses membres ont indiqués, tels quels. "
-              "Dans chaque type, les membres les plus proches du centre du groupe viennent "
-              "en premier.",
+              "Chaque groupe est nommé par les thèmes qui le distinguent des autres, tels que "
+              "le thésaurus les reconnaît dans les profils écrits en français, en néerlandais "
+              "ou en anglais ; suivent les mots qui le distinguent et les mots-clés que ses "
+              "membres ont indiqués, tels quels. Dans chaque type, les membres les plus "
+              "proches du centre du groupe viennent en premier.",
         "nl": "Actoren gegroepeerd volgens de nabijheid van hun profielen ({method}, "
-              "{groups}). Elke groep is genoemd naar de woorden die hem van de andere "
-              "onderscheiden; de frequente thema's zijn de trefwoorden die de leden zelf "
-              "opgaven, zoals ze ze schreven. Per soort komen de leden die het dichtst bij het "
-              "midden van de groep liggen eerst.",
+              "{groups}). Elke groep is genoemd naar de thema's die hem van de andere "
+              "onderscheiden, zoals de thesaurus ze herkent in profielen in het Nederlands, "
+              "het Frans of het Engels; daarna volgen de woorden die hem onderscheiden en de "
+              "trefwoorden die de leden zelf opgaven, zoals ze ze schreven. Per soort komen de "
+              "leden die het dichtst bij het midden van de groep liggen eerst.",
         "en": "Actors grouped by how close their profiles are ({method}, {groups}). "
-              "Each cluster is named by the words that set it apart from the others; its "
-              "frequent themes are the keywords its members gave, as they wrote them. Within "
-              "each kind, the members closest to the cluster's centre come first.",
+              "Each cluster is named by the themes that set it apart from the others, as the "
+              "thesaurus finds them in profiles written in French, Dutch or English; the words "
+              "that set it apart and the keywords its members gave, as they wrote them, "
+              "follow. Within each kind, the members closest to the cluster's centre come "
+              "first.",
     },
     "n_clusters": {
         "fr": ("{count} groupe", "{count} groupes"),
@@ -137,7 +141,9 @@ STRINGS: dict[str, dict[str, str | tuple[str, str]]] = {
     "members": {"fr": ("{count} membre", "{count} membres"),
                 "nl": ("{count} lid", "{count} leden"),
                 "en": ("{count} member", "{count} members")},
-    "themes": {"fr": "Thèmes fréquents", "nl": "Frequente thema's", "en": "Frequent themes"},
+    "themes": {"fr": "Mots-clés des membres", "nl": "Trefwoorden van de leden",
+               "en": "Members' keywords"},
+    "topics": {"fr": "Thèmes", "nl": "Thema's", "en": "Themes"},
     "countries": {"fr": "Pays", "nl": "Landen", "en": "Countries"},
     "keywords": {"fr": "Mots distinctifs", "nl": "Onderscheidende woorden",
                  "en": "Distinctive words"},

@@ -26,6 +26,7 @@ from matcher.report.history import History
 from matcher.report.i18n import colon, kind_name, language_name, number, part_label, tr
 from matcher.report.layout import PICTURE_POINTS, MapLayout, fixed_sample
 from matcher.report.overview import Overview
+from matcher.themes import thesaurus
 
 KIND_COLOURS = {
     "commune": "#1f6fb4", "advisory_council": "#17a2b8", "ngo": "#2e9e44",
@@ -344,11 +345,17 @@ def _clusters(view: View) -> str:
     out = [f'<section id="clusters"><h2>{e(tr(lang, "clusters"))}</h2>',
            f'<p class="intro">{e(intro)}</p>']
     for cluster in clustering.clusters:
-        name = " · ".join(cluster.keywords) or " · ".join(t for t, _ in cluster.themes[:3])
         out.append(f'<div class="cluster" id="cluster-{cluster.number}"><h3>'
-                   f'<span class="num">{cluster.number}</span>{e(name)} '
+                   f'<span class="num">{cluster.number}</span>{e(cluster.name(lang))} '
                    f'<span class="muted">({e(tr(lang, "members", count=cluster.size))})'
                    "</span></h3>")
+        if cluster.topics:
+            out.append(f'<p class="facts"><b>{e(tr(lang, "topics"))}</b>{e(colon(lang))}'
+                       + e(", ".join(f"{thesaurus().label(t, lang)} ({c})"
+                                     for t, c in cluster.topics)) + "</p>")
+        if cluster.keywords:
+            out.append(f'<p class="facts"><b>{e(tr(lang, "keywords"))}</b>{e(colon(lang))}'
+                       + e(", ".join(cluster.keywords)) + "</p>")
         if cluster.themes:
             out.append(f'<p class="facts"><b>{e(tr(lang, "themes"))}</b>{e(colon(lang))}'
                        + e(", ".join(f"{t} ({c})" for t, c in cluster.themes)) + "</p>")
@@ -413,7 +420,7 @@ def _map(view: View) -> str:
                       f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="12" '
                       f'fill="#fff" font-weight="700">{cluster.number}</text>'
                       f"<title>{e(tr(lang, 'cluster', number=cluster.number) + colon(lang))}"
-                      f"{e(' · '.join(cluster.keywords))}</title></g>")
+                      f"{e(cluster.name(lang))}</title></g>")
     note = ""
     if len(rows) < len(index):
         sampled = tr(lang, "map_sampled", shown=len(rows), total=len(index))

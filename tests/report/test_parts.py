@@ -24,7 +24,7 @@ from matcher.engine import Matcher
 from matcher.errors import SolirisError
 from matcher.progress import ProgressBar
 from matcher.report import write_report
-from matcher.report.clusters import cluster_actors
+from matcher.report.clusters import Cluster, cluster_actors
 from matcher.report.history import ACTORS_LINE, PreviousReport, compare, read_previous
 from matcher.report.i18n import STRINGS, colon, number, tr
 from matcher.report.layout import fixed_sample, map_layout
@@ -108,6 +108,29 @@ def test_clusters_cover_everyone_once_and_are_stable(small_registry) -> None:
     assert sizes == sorted(sizes, reverse=True)
     for cluster in first.clusters:
         assert all(first.labels[r] == cluster.number - 1 for r in cluster.rows)
+
+
+def test_clusters_are_named_by_their_themes_in_the_report_language(small_registry) -> None:
+    # Members write in three languages; the name is the thesaurus's, in the report's.
+    water = ["Puits et eau potable à Kayes.", "Drinkwater en waterputten in Goma.",
+             "Drinking water kiosks in Kisumu.", "Forages d'eau potable au Niger."]
+    schools = ["Écoles primaires et enseignants au Bénin.", "Scholen en leraren in Rwanda.",
+               "Primary schools and teacher training in Uganda.",
+               "Lagere scholen bouwen in Burundi."]
+    records = [{"id": f"{topic}-{i}", "name": f"{topic} {i}", "kind": "ngo", "description": text}
+               for topic, texts in (("water", water), ("school", schools))
+               for i, text in enumerate(texts)]
+    clustering = cluster_actors(small_registry(records).index())
+    names = {lang: {c.name(lang) for c in clustering.clusters} for lang in ("fr", "nl", "en")}
+    assert any(name.startswith("Eau potable") for name in names["fr"]), names
+    assert any(name.startswith("Drinkwater") for name in names["nl"]), names
+    assert any(name.startswith("Education and schools") for name in names["en"]), names
+
+
+def test_a_cluster_without_themes_is_named_by_its_words() -> None:
+    cluster = Cluster(1, [0, 1], keywords=["kora", "griots"], themes=[("musique", 2)])
+    assert cluster.name("fr") == "kora · griots"
+    assert Cluster(2, [2], themes=[("musique", 1)]).name("nl") == "musique"
 
 
 def test_tiny_inputs() -> None:
