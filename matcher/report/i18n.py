@@ -6,6 +6,8 @@ module holds only the report's own headings, sentences and language names.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from matcher.reasons import capitalised, kind_label
 
 DEFAULT_LANG = "fr"
@@ -365,6 +367,32 @@ def number(value: float, lang: str, decimals: int = 3, sign: bool = False) -> st
     (``0,412``), a point in English; ``sign`` writes ``+`` before a positive value."""
     text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
     return text.replace(".", ",") if lang in ("fr", "nl") else text
+
+
+MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+    "nl": ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+           "september", "oktober", "november", "december"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+_AT = {"fr": " à ", "nl": " om ", "en": ", "}
+
+
+def date_text(stamp: str, lang: str, with_time: bool = True) -> str:
+    """An ISO 8601 time stamp as a reader of ``lang`` writes it ("29 novembre 2026 à 23:02
+    UTC"); without ``with_time``, the day only. A stamp that is not ISO is shown as it is."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    day = f"{moment.day} {MONTHS[lang][moment.month - 1]} {moment.year}"
+    if not with_time:
+        return day
+    offset = moment.utcoffset()
+    zone = "" if offset is None else (" UTC" if not offset else moment.strftime(" UTC%z"))
+    return f"{day}{_AT[lang]}{moment:%H:%M}{zone}"
 
 
 def part_label(part: str, lang: str) -> str:

@@ -23,7 +23,15 @@ from matcher.profile import KINDS, ActorProfile
 from matcher.report.clusters import Clustering
 from matcher.report.gaps import GapTable
 from matcher.report.history import History
-from matcher.report.i18n import colon, kind_name, language_name, number, part_label, tr
+from matcher.report.i18n import (
+    colon,
+    date_text,
+    kind_name,
+    language_name,
+    number,
+    part_label,
+    tr,
+)
 from matcher.report.layout import PICTURE_POINTS, MapLayout, fixed_sample
 from matcher.report.overview import Overview
 from matcher.themes import thesaurus
@@ -228,7 +236,8 @@ def head(view: View) -> str:
         f"<h1>{e(tr(lang, 'title'))}</h1>",
         "<p>" + e(tr(lang, "subtitle", actors=tr(lang, "n_actors", count=len(view.index)),
                        suggestions=tr(lang, "n_suggestions", count=view.top),
-                       model=view.model, created=view.created_at)) + "</p>",
+                       model=view.model, created=date_text(view.created_at, lang)))
+        + "</p>",
         f"<p>{e(tr(lang, 'registry_hash') + colon(lang))}"
         f"<code>{e(view.registry_hash[:16])}</code></p>",
         f'<nav aria-label="{e(tr(lang, "contents"))}">'
@@ -551,7 +560,7 @@ def _newcomers(view: View) -> str:
     if history.previous is None:
         out.append(f"<p>{e(tr(lang, 'first_report'))}</p></section>")
         return "".join(out)
-    out.append("<p>" + e(tr(lang, "since", created=history.previous.created_at,
+    out.append("<p>" + e(tr(lang, "since", created=date_text(history.previous.created_at, lang),
                             actors=tr(lang, "n_actors", count=history.previous.actor_count),
                             added=tr(lang, "n_added", count=len(history.added)),
                             removed=tr(lang, "n_removed", count=len(history.removed))))
@@ -561,7 +570,8 @@ def _newcomers(view: View) -> str:
                                 current=view.model)) + "</p>")
     for row in history.added[:NEWCOMERS_SHOWN]:
         profile = index.profiles[row]
-        added = tr(lang, "added_on", date=view.created.get(profile.id, ""))
+        added = tr(lang, "added_on",
+                   date=date_text(view.created.get(profile.id, ""), lang, with_time=False))
         matches = view.newcomer_matches.get(row, [])
         items = "".join(f"<li>{_actor_link(m['id'], m['name'])} {_kind(m['kind'], lang)} "
                         f"<span class='score'>{_score(m['score'], lang)}</span>"

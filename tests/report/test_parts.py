@@ -26,7 +26,7 @@ from matcher.progress import ProgressBar
 from matcher.report import write_report
 from matcher.report.clusters import Cluster, cluster_actors
 from matcher.report.history import ACTORS_LINE, PreviousReport, compare, read_previous
-from matcher.report.i18n import STRINGS, colon, number, tr
+from matcher.report.i18n import STRINGS, colon, date_text, number, tr
 from matcher.report.layout import fixed_sample, map_layout
 from matcher.report.output import FILE_NAMES, ReportFiles, folder_lock, unlock
 from matcher.report.pairs import iter_suggestions
@@ -408,6 +408,18 @@ def test_no_string_hedges_its_number() -> None:
             assert not isinstance(text, tuple) or len(text) == 2, key
             for form in text if isinstance(text, tuple) else (text,):
                 assert "(s)" not in form and "(en)" not in form, (key, form)
+
+
+@pytest.mark.parametrize(("lang", "expected", "day"), [
+    ("fr", "3 août 2026 à 09:05 UTC", "3 août 2026"),
+    ("nl", "3 augustus 2026 om 09:05 UTC", "3 augustus 2026"),
+    ("en", "3 August 2026, 09:05 UTC", "3 August 2026")])
+def test_dates_are_written_as_the_language_writes_them(lang: str, expected: str,
+                                                        day: str) -> None:
+    assert date_text("2026-08-03T09:05:41+00:00", lang) == expected
+    assert date_text("2026-08-03T09:05:41+00:00", lang, with_time=False) == day
+    assert date_text("2026-08-03T09:05:41+02:00", lang).endswith("09:05 UTC+0200")
+    assert date_text("not a date", lang) == "not a date"
 
 
 def test_numbers_and_colons_follow_the_language() -> None:
