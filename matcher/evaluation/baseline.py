@@ -1,5 +1,6 @@
 """The TF-IDF baseline: :class:`TfidfBaseline`, scikit-learn TF-IDF cosine over the profile
-texts (:func:`profile_text`) with the engine's hard filters, returning :class:`Hit` results
+texts (:func:`matcher.lexical.profile_text`, the text the engine's word parts read) with the
+engine's hard filters, returning :class:`Hit` results
 shaped like the engine's matches."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from matcher.errors import Issue, NotFoundError, ValidationError
+from matcher.lexical import profile_text
 from matcher.places import gazetteer
 from matcher.profile import ActorProfile
 
@@ -21,13 +23,6 @@ class Hit:
 
     profile: ActorProfile
     score: float
-
-
-def profile_text(profile: ActorProfile) -> str:
-    """Everything an actor says about itself: name, description, themes, offers and needs."""
-    return "\n".join(part for part in (profile.name, profile.description,
-                                       ", ".join(profile.themes), profile.offers,
-                                       profile.needs) if part)
 
 
 class TfidfBaseline:
