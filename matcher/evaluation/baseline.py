@@ -1,7 +1,6 @@
 """The TF-IDF baseline: :class:`TfidfBaseline`, scikit-learn TF-IDF cosine over the profile
 texts (:func:`matcher.lexical.profile_text`, the text the engine's word parts read) with the
-engine's hard filters, returning :class:`Hit` results
-shaped like the engine's matches."""
+engine's hard filters, returning :class:`Hit` results shaped like the engine's matches."""
 
 from __future__ import annotations
 
