@@ -333,17 +333,18 @@ def _prune(args: argparse.Namespace, matcher: Matcher) -> int:
             print(f"kept the {count:,} vectors of other models: {models}; --other-models "
                   "removes them", file=sys.stderr)
     if summary.compacted:
-        print(f"the registry file: {_mib(summary.bytes_before)} before, "
-              f"{_mib(summary.bytes_after)} now", file=sys.stderr)
+        print(f"the registry file: {_file_size(summary.bytes_before)} before, "
+              f"{_file_size(summary.bytes_after)} now", file=sys.stderr)
     else:
-        print(f"the registry file ({_mib(summary.bytes_before)} before) was being read by "
+        print(f"the registry file ({_file_size(summary.bytes_before)} before) was being read by "
               "another process (a running service?): it shrinks when that process lets go of "
               "it", file=sys.stderr)
     return 0
 
 
-def _mib(size: int) -> str:
-    return f"{size / 2**20:,.1f} MiB"
+def _file_size(size: int) -> str:
+    """A file size for a reader: KiB under one MiB, MiB with one decimal above."""
+    return f"{size / 2**10:,.0f} KiB" if size < 2**20 else f"{size / 2**20:,.1f} MiB"
 
 
 def _write_file(path: Path, text: str, registry: Path | str) -> None:
