@@ -19,12 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from matcher.encoders import CachedEncoder, Encoder, load_encoder, normalise_rows, text_key
 from matcher.errors import ConflictError, Issue, NotFoundError, ValidationError, clip
-from matcher.features import (
-    feature_key,
-    places_of,
-    profile_concepts,
-    profile_places,
-)
+from matcher.features import feature_key, places_of, profile_concepts, profile_places
 from matcher.formats import dump_profiles, read_profiles
 from matcher.index import Index, build_index, field_means
 from matcher.intent import kind_mentions, requested_kinds

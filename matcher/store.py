@@ -103,7 +103,7 @@ class PruneSummary:
     features: int  # cached text features (places, themes) that no registered profile uses
     other_models: dict[str, int]  # vectors of other models: removed, or kept (see below)
     other_models_removed: bool
-    bytes_before: int  # the registry file and its write-ahead log
+    bytes_before: int  # the registry's files on disk (database_files)
     bytes_after: int
     compacted: bool  # False: another process was reading the file (see prune_cache)
 
@@ -501,15 +501,10 @@ class Store:
                 return None
             db.execute("CREATE TEMP TABLE keep (key TEXT PRIMARY KEY)")
             try:
-                db.executemany("INSERT OR IGNORE INTO keep VALUES (?)",
-                               ((key,) for key in vectors))
-                removed = db.execute("DELETE FROM embeddings WHERE model = ? AND text_hash "
-                                     "NOT IN (SELECT key FROM keep)", (model,)).rowcount
-                db.execute("DELETE FROM keep")
-                db.executemany("INSERT OR IGNORE INTO keep VALUES (?)",
-                               ((key,) for key in features))
-                dropped = db.execute("DELETE FROM features WHERE key NOT IN "
-                                     "(SELECT key FROM keep)").rowcount
+                removed = _delete_unkept(db, vectors, "DELETE FROM embeddings WHERE model = ? "
+                                         "AND text_hash NOT IN (SELECT key FROM keep)", model)
+                dropped = _delete_unkept(db, features, "DELETE FROM features WHERE key NOT IN "
+                                         "(SELECT key FROM keep)")
             finally:
                 db.execute("DROP TABLE keep")
             others = dict(db.execute("SELECT model, COUNT(*) FROM embeddings WHERE model != ? "
@@ -522,8 +517,7 @@ class Store:
                             compacted)
 
     def _size(self) -> int:
-        return sum(path.stat().st_size for path in (self.path, Path(f"{self.path}-wal"))
-                   if path.exists())
+        return sum(path.stat().st_size for path in database_files(self.path) if path.exists())
 
     def _compact(self) -> bool:
         """Rewrite the file without its free pages; ``False`` when another process reading it
@@ -560,6 +554,15 @@ class Store:
         with it); the registry's errors are said as for every other read."""
         with self._connect() as db:
             yield db
+
+
+def _delete_unkept(db: sqlite3.Connection, keys: set[str], statement: str,
+                   *params: object) -> int:
+    """Fill the temporary table ``keep`` with ``keys`` alone, then run ``statement`` (a
+    ``DELETE`` of the rows not in it); returns how many rows it removed."""
+    db.execute("DELETE FROM keep")
+    db.executemany("INSERT OR IGNORE INTO keep VALUES (?)", ((key,) for key in keys))
+    return db.execute(statement, params).rowcount
 
 
 def _new_generation() -> str:

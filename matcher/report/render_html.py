@@ -358,20 +358,13 @@ def _clusters(view: View) -> str:
                    f'<span class="num">{cluster.number}</span>{e(cluster.name(lang))} '
                    f'<span class="muted">({e(tr(lang, "members", count=cluster.size))})'
                    "</span></h3>")
-        if cluster.topics:
-            out.append(f'<p class="facts"><b>{e(tr(lang, "topics"))}</b>{e(colon(lang))}'
-                       + e(", ".join(f"{thesaurus().label(t, lang)} ({c})"
-                                     for t, c in cluster.topics)) + "</p>")
-        if cluster.keywords:
-            out.append(f'<p class="facts"><b>{e(tr(lang, "keywords"))}</b>{e(colon(lang))}'
-                       + e(", ".join(cluster.keywords)) + "</p>")
-        if cluster.themes:
-            out.append(f'<p class="facts"><b>{e(tr(lang, "themes"))}</b>{e(colon(lang))}'
-                       + e(", ".join(f"{t} ({c})" for t, c in cluster.themes)) + "</p>")
-        if cluster.countries:
-            out.append(f'<p class="facts"><b>{e(tr(lang, "countries"))}</b>{e(colon(lang))}'
-                       + e(", ".join(f"{_country(code, lang)} ({c})"
-                                     for code, c in cluster.countries)) + "</p>")
+        facts = (("topics", [f"{thesaurus().label(t, lang)} ({c})" for t, c in cluster.topics]),
+                 ("keywords", cluster.keywords),
+                 ("themes", [f"{t} ({c})" for t, c in cluster.themes]),
+                 ("countries", [f"{_country(code, lang)} ({c})"
+                                for code, c in cluster.countries]))
+        out.extend(f'<p class="facts"><b>{e(tr(lang, label))}</b>{e(colon(lang))}'
+                   f'{e(", ".join(items))}</p>' for label, items in facts if items)
         by_kind: dict[str, list[int]] = {}
         for row in cluster.rows:
             by_kind.setdefault(index.profiles[row].kind, []).append(row)
